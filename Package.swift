@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// `STARLING_EMBEDDED=1 swift build --triple wasm32-unknown-none-wasm --target StarlingTypes`
+/// builds the Embedded-Swift targets for WebAssembly (see README "Building for wasm").
+let embedded = Context.environment["STARLING_EMBEDDED"] != nil
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Settings for targets that must also compile as Embedded Swift.
+let embeddableSettings: [SwiftSetting] =
+    strictSettings
+    + (embedded
+        ? [.enableExperimentalFeature("Embedded"), .enableExperimentalFeature("Extern"), .unsafeFlags(["-wmo"])]
+        : [])
+
+let package = Package(
+    name: "Starling",
+    products: [
+        .executable(name: "starling", targets: ["starling"]),
+        .executable(name: "starling-bench", targets: ["StarlingBench"]),
+        .library(name: "StarlingTypes", targets: ["StarlingTypes"]),
+        .library(name: "StarlingStore", targets: ["StarlingStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
+        .target(name: "StarlingTypes", swiftSettings: embeddableSettings),
+        // Pages, rows, indexes, sequences, transactions, system tables.
+        .target(name: "StarlingStore", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
+        // The CLI as a library of commands (testable in-process) plus a thin executable.
+        .target(
+            name: "StarlingCLI",
+            dependencies: [
+                "StarlingTypes", "StarlingStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "starling", dependencies: ["StarlingCLI"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "StarlingBench",
+            dependencies: ["StarlingTypes", "StarlingStore"],
+            path: "Benchmarks/StarlingBench",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StarlingTypesTests",
+            dependencies: ["StarlingTypes"],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "StarlingStoreTests", dependencies: ["StarlingStore"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,3 @@
+import StarlingCLI
+
+StarlingCommand.main()
