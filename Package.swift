@@ -42,7 +42,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "starling", dependencies: ["StarlingCLI"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "starling",
+            dependencies: ["StarlingCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StarlingBench",
             dependencies: ["StarlingTypes", "StarlingStore"],

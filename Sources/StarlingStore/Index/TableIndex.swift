@@ -1,0 +1,211 @@
+import StarlingTypes
+
+/// One index of a table: extracts a key from each row and maps keys to row ids.
+///
+/// Single-column keys of integer-like types up to 64 bits use a compact `UInt64` key; every other
+/// key (strings, wide integers, floats, identities, several columns) uses the order-preserving
+/// ``ByteKey`` encoding.
+final class TableIndex {
+    let id: IndexId
+    let schema: IndexSchema
+    let columnTypes: [AlgebraicType]
+    private let layout: RowLayout
+    let storage: Storage
+
+    enum Storage {
+        case btreeU64(BTree<UInt64, RowId>)
+        case btreeBytes(BTree<ByteKey, RowId>)
+        case hashU64(HashIndexMap<UInt64>)
+        case hashBytes(HashIndexMap<ByteKey>)
+    }
+
+    /// A normalized key.
+    enum Key: Hashable {
+        case u64(UInt64)
+        case bytes(ByteKey)
+    }
+
+    init(id: IndexId, schema: IndexSchema, layout: RowLayout) {
+        self.id = id
+        self.schema = schema
+        self.layout = layout
+        columnTypes = schema.columns.map { layout.rowType.fields[$0].type }
+        let compact = columnTypes.count == 1 && KeyEncoder.fitsU64(columnTypes[0])
+        switch (schema.algorithm, compact) {
+        case (.btree, true): storage = .btreeU64(BTree())
+        case (.btree, false): storage = .btreeBytes(BTree())
+        case (.hash, true): storage = .hashU64(HashIndexMap())
+        case (.hash, false): storage = .hashBytes(HashIndexMap())
+        }
+    }
+
+    var isUnique: Bool { schema.isUnique }
+    var usesU64: Bool {
+        switch storage {
+        case .btreeU64, .hashU64: true
+        default: false
+        }
+    }
+
+    // MARK: keys
+
+    /// The key of a stored (valid) row.
+    @inline(__always) func key(ofRow row: UnsafeRawBufferPointer) -> Key {
+        if usesU64 {
+            let c = schema.columns[0]
+            return .u64(KeyEncoder.u64Key(columnTypes[0], row, at: layout.offset(of: c, in: row)))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        for (i, c) in schema.columns.enumerated() {
+            var r = BSATNReader(row, position: layout.offset(of: c, in: row))
+            try! KeyEncoder.append(columnTypes[i], from: &r, to: &out)
+        }
+        return .bytes(ByteKey(bytes: out))
+    }
+
+    /// The key (or key prefix) encoded by `bsatn`: the BSATN of the first `columnCount` key columns
+    /// concatenated. Fails if the bytes are not exactly such values.
+    func key(fromBSATN bsatn: UnsafeRawBufferPointer, columnCount: Int) throws(StoreError) -> Key {
+        guard columnCount <= columnTypes.count else {
+            throw StoreError(.invalidBound, "index `\(schema.name)` has \(columnTypes.count) columns, the key gives \(columnCount)")
+        }
+        do throws(BSATNError) {
+            var r = BSATNReader(bsatn)
+            if usesU64 {
+                guard columnCount == 1 else {
+                    throw BSATNError(.typeMismatch, "a key of index `\(schema.name)` has exactly one column", offset: 0)
+                }
+                try r.skip(columnTypes[0])
+                try r.expectEnd()
+                return .u64(KeyEncoder.u64Key(columnTypes[0], bsatn, at: 0))
+            }
+            var out: [UInt8] = []
+            for t in columnTypes.prefix(columnCount) { try KeyEncoder.append(t, from: &r, to: &out) }
+            try r.expectEnd()
+            return .bytes(ByteKey(bytes: out))
+        } catch {
+            let types = columnTypes.prefix(columnCount).map(\.description).joined(separator: ", ")
+            throw StoreError(.typeMismatch, "key for index `\(schema.name)` does not match (\(types)): \(error.message)")
+        }
+    }
+
+    // MARK: maintenance
+
+    func insert(_ key: Key, _ id: RowId) {
+        switch (storage, key) {
+        case (.btreeU64(let t), .u64(let k)): t.insert(k, id)
+        case (.btreeBytes(let t), .bytes(let k)): t.insert(k, id)
+        case (.hashU64(let m), .u64(let k)): m.insert(k, id)
+        case (.hashBytes(let m), .bytes(let k)): m.insert(k, id)
+        default: preconditionFailure("index key kind mismatch")
+        }
+    }
+
+    func remove(_ key: Key, _ id: RowId) {
+        switch (storage, key) {
+        case (.btreeU64(let t), .u64(let k)): t.remove(k, id)
+        case (.btreeBytes(let t), .bytes(let k)): t.remove(k, id)
+        case (.hashU64(let m), .u64(let k)): m.remove(k, id)
+        case (.hashBytes(let m), .bytes(let k)): m.remove(k, id)
+        default: preconditionFailure("index key kind mismatch")
+        }
+    }
+
+    /// Any row stored under exactly `key`.
+    @inline(__always) func first(_ key: Key) -> RowId? {
+        switch (storage, key) {
+        case (.btreeU64(let t), .u64(let k)): t.first(k)
+        case (.btreeBytes(let t), .bytes(let k)): t.first(k)
+        case (.hashU64(let m), .u64(let k)): m.first(k)
+        case (.hashBytes(let m), .bytes(let k)): m.first(k)
+        default: nil
+        }
+    }
+
+    func removeAll() {
+        switch storage {
+        case .btreeU64(let t): t.removeAll()
+        case .btreeBytes(let t): t.removeAll()
+        case .hashU64(let m): m.removeAll()
+        case .hashBytes(let m): m.removeAll()
+        }
+    }
+
+    // MARK: scans
+
+    /// Calls `body` for each row whose key equals `key` (for a btree on several columns, `key` may
+    /// be a prefix: every row whose key starts with it).
+    func forEach<E: Error>(equalTo key: Key, _ body: (RowId) throws(E) -> Bool) throws(E) {
+        switch (storage, key) {
+        case (.btreeU64(let t), .u64(let k)):
+            try t.forEach(from: .included(k), to: .included(k)) { (_, id) throws(E) in try body(id) }
+        case (.btreeBytes, .bytes):
+            try forEach(from: .included(key), to: .included(key), body)
+        case (.hashU64(let m), .u64(let k)): try m.forEach(equalTo: k, body)
+        case (.hashBytes(let m), .bytes(let k)): try m.forEach(equalTo: k, body)
+        default: return
+        }
+    }
+
+    /// Calls `body` for each row with a key between the bounds, ascending (btree indexes only).
+    /// Bounds on a multi-column index may be prefixes: `included(p)` as a lower bound starts at the
+    /// first key beginning with `p`; as an upper bound it ends after the last such key.
+    func forEach<E: Error>(from lower: KeyBound, to upper: KeyBound, _ body: (RowId) throws(E) -> Bool) throws(E) {
+        switch storage {
+        case .btreeU64(let t):
+            try t.forEach(from: lower.u64Bound, to: upper.u64Bound) { (_, id) throws(E) in try body(id) }
+        case .btreeBytes(let t):
+            let lo: BTreeBound<ByteKey>
+            switch lower {
+            case .unbounded: lo = .unbounded
+            case .included(let k): lo = .included(k.byteKey)
+            case .excluded(let k):
+                guard let s = k.byteKey.prefixSuccessor else { return }
+                lo = .included(s)
+            }
+            let hi: BTreeBound<ByteKey>
+            switch upper {
+            case .unbounded: hi = .unbounded
+            case .included(let k): hi = k.byteKey.prefixSuccessor.map { .excluded($0) } ?? .unbounded
+            case .excluded(let k): hi = .excluded(k.byteKey)
+            }
+            try t.forEach(from: lo, to: hi) { (_, id) throws(E) in try body(id) }
+        case .hashU64, .hashBytes:
+            preconditionFailure("range scan on a hash index")
+        }
+    }
+
+    /// Number of entries.
+    var count: Int {
+        switch storage {
+        case .btreeU64(let t): t.count
+        case .btreeBytes(let t): t.count
+        case .hashU64(let m): m.count
+        case .hashBytes(let m): m.count
+        }
+    }
+}
+
+/// A bound of an index range scan, in normalized keys.
+enum KeyBound {
+    case unbounded
+    case included(TableIndex.Key)
+    case excluded(TableIndex.Key)
+
+    var u64Bound: BTreeBound<UInt64> {
+        switch self {
+        case .unbounded: .unbounded
+        case .included(.u64(let k)): .included(k)
+        case .excluded(.u64(let k)): .excluded(k)
+        default: .unbounded
+        }
+    }
+}
+
+extension TableIndex.Key {
+    var byteKey: ByteKey {
+        if case .bytes(let b) = self { return b }
+        preconditionFailure("expected a byte key")
+    }
+}

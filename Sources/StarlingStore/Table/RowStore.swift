@@ -1,0 +1,118 @@
+/// The rows of one table, stored as BSATN bytes in pages of equally sized slots.
+///
+/// Rows are grouped by size class (slot size), so a freed slot is reused by the next row of a
+/// similar size and no compaction (which would move rows and invalidate row ids) is needed.
+/// Rows too large for a standard page get a page of their own.
+final class RowStore {
+    private(set) var pages: [Page?] = []
+    private var freePageNumbers: [Int] = []
+    /// Slot size → numbers of pages of that size that have a free slot.
+    private var available: [Int: [Int]] = [:]
+    /// Number of live rows.
+    private(set) var count = 0
+    /// Sum of the BSATN sizes of the live rows.
+    private(set) var rowBytes = 0
+
+    /// The slot size used for a row of `length` bytes (header included, rounded to a class).
+    static func slotSize(forRowLength length: Int) -> Int {
+        let n = length + Page.headerSize
+        if n <= 8 { return 8 }
+        if n <= 256 { return (n + 3) & ~3 }
+        if n <= 2048 { return (n + 63) & ~63 }
+        if n <= 16384 { return (n + 511) & ~511 }
+        return (n + 4095) & ~4095
+    }
+
+    /// Copies `bytes` into a free slot and returns its id.
+    func insert(_ bytes: UnsafeRawBufferPointer, flagged: Bool) -> RowId {
+        let size = RowStore.slotSize(forRowLength: bytes.count)
+        let pageNumber = pageWithRoom(slotSize: size)
+        let page = pages[pageNumber].unsafelyUnwrapped
+        let slot = page.put(bytes, flagged: flagged)
+        if !page.hasRoom {
+            page.listedAsAvailable = false
+            available[size]!.removeLast()
+        }
+        count += 1
+        rowBytes += bytes.count
+        return RowId(page: pageNumber, slot: slot)
+    }
+
+    private func pageWithRoom(slotSize size: Int) -> Int {
+        if let n = available[size]?.last { return n }
+        let page = Page(slotSize: size)
+        page.listedAsAvailable = true
+        let number: Int
+        if let reused = freePageNumbers.popLast() {
+            number = reused
+            pages[number] = page
+        } else {
+            number = pages.count
+            pages.append(page)
+        }
+        available[size, default: []].append(number)
+        return number
+    }
+
+    /// Frees the slot of a live row. Pages left empty are released (except the last one of a
+    /// size class, which is kept for the next insert).
+    func delete(_ id: RowId) {
+        let page = pages[id.page].unsafelyUnwrapped
+        rowBytes -= page.row(id.slot).count
+        page.free(id.slot)
+        count -= 1
+        if !page.listedAsAvailable {
+            page.listedAsAvailable = true
+            available[page.slotSize, default: []].append(id.page)
+        }
+        if page.live == 0, let list = available[page.slotSize], list.count > 1 {
+            available[page.slotSize] = list.filter { $0 != id.page }
+            pages[id.page] = nil
+            freePageNumbers.append(id.page)
+        }
+    }
+
+    /// Whether `id` names a live row.
+    func contains(_ id: RowId) -> Bool {
+        guard id.page < pages.count, let page = pages[id.page] else { return false }
+        return page.isLive(id.slot)
+    }
+
+    /// The bytes of a live row (valid until the row is deleted or the store changes).
+    @inline(__always) func row(_ id: RowId) -> UnsafeRawBufferPointer {
+        pages[id.page].unsafelyUnwrapped.row(id.slot)
+    }
+
+    /// Whether the row was inserted by the open transaction.
+    @inline(__always) func isFlagged(_ id: RowId) -> Bool {
+        pages[id.page].unsafelyUnwrapped.header(id.slot) & Page.txFlag != 0
+    }
+
+    /// Marks a row as committed.
+    @inline(__always) func clearFlag(_ id: RowId) {
+        let page = pages[id.page].unsafelyUnwrapped
+        page.setHeader(id.slot, page.header(id.slot) & ~Page.txFlag)
+    }
+
+    /// Calls `body` for every live row in page order; stops when it returns false.
+    func forEach<E: Error>(_ body: (RowId, UnsafeRawBufferPointer) throws(E) -> Bool) throws(E) {
+        for (n, page) in pages.enumerated() {
+            guard let page, page.live > 0 else { continue }
+            for slot in 0..<page.highWater where page.header(slot) != Page.freeMarker {
+                guard try body(RowId(page: n, slot: slot), page.row(slot)) else { return }
+            }
+        }
+    }
+
+    /// Bytes of page memory held (live or free slots).
+    var allocatedBytes: Int { pages.reduce(0) { $0 + ($1?.byteCount ?? 0) } }
+
+    /// Drops every row.
+    func removeAll() {
+        pages = []
+        freePageNumbers = []
+        available = [:]
+        count = 0
+        rowBytes = 0
+    }
+}

@@ -1,0 +1,134 @@
+import StarlingTypes
+
+/// A table's rows with its indexes, unique constraints and sequences.
+///
+/// Tables are sets: inserting a row equal to an existing one is a no-op. Tables with a unique
+/// index find duplicates through it; the others keep a hash of every row (``rowHashes``).
+final class Table {
+    let id: TableId
+    let schema: TableSchema
+    let layout: RowLayout
+    let rows = RowStore()
+    private(set) var indexes: [TableIndex] = []
+    /// The unique index used to detect duplicate rows (the primary key's when there is one).
+    private(set) var identityIndex: TableIndex?
+    /// Row hash → rows, only for tables without a unique index.
+    private(set) var rowHashes: HashIndexMap<Int>?
+    var sequences: [SequenceState] = []
+
+    // The open transaction's changes to this table (see Datastore).
+    /// The transaction that last touched this table.
+    var touchedBy: UInt64 = 0
+    /// Rows inserted by the open transaction (may contain ids since deleted or reused).
+    var txInserted: [RowId] = []
+    /// Committed rows deleted by the open transaction.
+    var txDeleted = RowList()
+    /// How many rows the open transaction inserted and then deleted again.
+    var txDeletedOwn = 0
+
+    init(id: TableId, schema: TableSchema, indexIds: [IndexId], sequenceIds: [SequenceId]) {
+        self.id = id
+        self.schema = schema
+        layout = RowLayout(schema.rowType)
+        for (i, s) in schema.indexes.enumerated() {
+            indexes.append(TableIndex(id: indexIds[i], schema: s, layout: layout))
+        }
+        let pkIndex = schema.primaryKey.flatMap { pk in indexes.first { $0.isUnique && $0.schema.columns == [pk] } }
+        identityIndex = pkIndex ?? indexes.first { $0.isUnique }
+        if identityIndex == nil { rowHashes = HashIndexMap() }
+        sequences = schema.sequences.enumerated().map { i, s in
+            SequenceState(id: sequenceIds[i], schema: s, type: schema.columns[s.column].type)
+        }
+    }
+
+    var name: String { schema.name }
+
+    /// An existing row with exactly these bytes, if any.
+    func findIdentical(_ row: UnsafeRawBufferPointer) -> RowId? {
+        if let idx = identityIndex {
+            guard let id = idx.first(idx.key(ofRow: row)) else { return nil }
+            return rows.row(id).elementsEqual(row) ? id : nil
+        }
+        var found: RowId?
+        rowHashes!.forEach(equalTo: Table.hash(row)) { id in
+            if rows.row(id).elementsEqual(row) { found = id }
+            return found == nil
+        }
+        return found
+    }
+
+    /// The first unique index (other than none) whose key for `row` is taken by another row.
+    func uniqueConflict(_ row: UnsafeRawBufferPointer) -> (TableIndex, RowId)? {
+        for idx in indexes where idx.isUnique {
+            if let other = idx.first(idx.key(ofRow: row)) { return (idx, other) }
+        }
+        return nil
+    }
+
+    /// Stores a validated row that violates no constraint and adds it to every index.
+    func insertUnchecked(_ row: UnsafeRawBufferPointer, flagged: Bool) -> RowId {
+        let id = rows.insert(row, flagged: flagged)
+        let stored = rows.row(id)
+        for idx in indexes { idx.insert(idx.key(ofRow: stored), id) }
+        rowHashes?.insert(Table.hash(stored), id)
+        return id
+    }
+
+    /// Removes a live row from the indexes and frees its slot.
+    func deleteUnchecked(_ id: RowId) {
+        let row = rows.row(id)
+        for idx in indexes { idx.remove(idx.key(ofRow: row), id) }
+        rowHashes?.remove(Table.hash(row), id)
+        rows.delete(id)
+    }
+
+    /// Drops every row (indexes included).
+    func removeAllRows() {
+        for idx in indexes { idx.removeAll() }
+        rowHashes?.removeAll()
+        rows.removeAll()
+    }
+
+    func index(named name: String) -> TableIndex? { indexes.first { $0.schema.name == name } }
+
+    static func hash(_ row: UnsafeRawBufferPointer) -> Int {
+        var h = Hasher()
+        h.combine(bytes: row)
+        return h.finalize()
+    }
+
+    /// A human description of a row's key in `index`, for error messages.
+    func describeKey(_ index: TableIndex, row: UnsafeRawBufferPointer) -> String {
+        let values = index.schema.columns.map { c -> String in
+            var r = BSATNReader(row, position: layout.offset(of: c, in: row))
+            let v = try? AlgebraicValue.decode(schema.columns[c].type, from: &r)
+            return "\(schema.columns[c].name) = \(v.map(describeValue) ?? "?")"
+        }
+        return values.joined(separator: ", ")
+    }
+}
+
+/// A short human rendering of a value for messages.
+func describeValue(_ v: AlgebraicValue) -> String {
+    switch v {
+    case .bool(let x): "\(x)"
+    case .i8(let x): "\(x)"
+    case .u8(let x): "\(x)"
+    case .i16(let x): "\(x)"
+    case .u16(let x): "\(x)"
+    case .i32(let x): "\(x)"
+    case .u32(let x): "\(x)"
+    case .i64(let x): "\(x)"
+    case .u64(let x): "\(x)"
+    case .i128(let x): "\(x)"
+    case .u128(let x): "\(x)"
+    case .f32(let x): "\(x)"
+    case .f64(let x): "\(x)"
+    case .string(let s): "\"\(s)\""
+    case .identity(let i): "0x" + i.hexString
+    case .connectionId(let c): "0x" + c.hexString
+    case .timestamp(let t): "\(t.microsSinceUnixEpoch)µs"
+    case .timeDuration(let d): "\(d.micros)µs"
+    default: "\(v)"
+    }
+}

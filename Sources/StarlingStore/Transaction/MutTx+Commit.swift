@@ -1,0 +1,94 @@
+extension MutTx {
+    /// Makes the transaction's changes the committed state and returns what changed.
+    @discardableResult
+    public func commit() -> TxDelta {
+        guard let state = store.tx, state.id == id else { preconditionFailure("commit of a transaction that is not open") }
+        _ = state
+        var delta = TxDelta()
+        store.touched.sort { $0.id < $1.id }
+        for t in store.touched {
+            var inserts = RowList()
+            let needsDedup = t.txDeletedOwn > 0
+            var seen = Set<RowId>()
+            for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) {
+                if needsDedup, !seen.insert(rid).inserted { continue }
+                inserts.append(t.rows.row(rid))
+                t.rows.clearFlag(rid)
+            }
+            var deletes = t.txDeleted
+            if !inserts.isEmpty && !deletes.isEmpty { cancelIdentical(&inserts, &deletes) }
+            if !inserts.isEmpty || !deletes.isEmpty {
+                delta.tables.append(TableDelta(tableId: t.id, tableName: t.name, inserts: inserts, deletes: deletes))
+            }
+            resetTxLists(t)
+        }
+        store.touched.removeAll(keepingCapacity: true)
+        store.tx = nil
+        return delta
+    }
+
+    /// Undoes every change of the transaction.
+    public func rollback() {
+        guard let state = store.tx, state.id == id else { return }
+        for t in store.touched.reversed() {
+            for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) {
+                t.deleteUnchecked(rid)
+            }
+            for i in t.txDeleted.indices {
+                let bytes = t.txDeleted[i]
+                _ = bytes.withUnsafeBytes { t.insertUnchecked($0, flagged: false) }
+            }
+            resetTxLists(t)
+        }
+        for entry in state.undo.reversed() {
+            switch entry {
+            case .sequence(let table, let index, let seq):
+                store.tables[table]?.sequences[index] = seq
+            case .createdTable(let table):
+                store.unregister(table)
+            }
+        }
+        store.nextTableId = state.catalog.nextTableId
+        store.nextIndexId = state.catalog.nextIndexId
+        store.nextSequenceId = state.catalog.nextSequenceId
+        store.nextConstraintId = state.catalog.nextConstraintId
+        store.touched.removeAll(keepingCapacity: true)
+        store.tx = nil
+    }
+
+    private func resetTxLists(_ t: Table) {
+        t.txInserted.removeAll(keepingCapacity: true)
+        t.txDeleted = RowList()
+        t.txDeletedOwn = 0
+        t.touchedBy = 0
+    }
+}
+
+/// Removes rows present in both lists (deleted and re-inserted with identical bytes), pairwise.
+func cancelIdentical(_ inserts: inout RowList, _ deletes: inout RowList) {
+    var deleteCounts: [ArraySlice<UInt8>: Int] = [:]
+    for d in deletes { deleteCounts[d, default: 0] += 1 }
+    var cancelled: [ArraySlice<UInt8>: Int] = [:]
+    var keptInserts = RowList()
+    var any = false
+    for r in inserts {
+        if let n = deleteCounts[r], n > 0 {
+            deleteCounts[r] = n - 1
+            cancelled[r, default: 0] += 1
+            any = true
+        } else {
+            keptInserts.append(r)
+        }
+    }
+    guard any else { return }
+    var keptDeletes = RowList()
+    for d in deletes {
+        if let n = cancelled[d], n > 0 {
+            cancelled[d] = n - 1
+        } else {
+            keptDeletes.append(d)
+        }
+    }
+    inserts = keptInserts
+    deletes = keptDeletes
+}
