@@ -1,4 +1,4 @@
-public import StarlingTypes
+import StarlingTypes
 
 /// An error from the datastore: a stable code plus a message that says what was wrong and where.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {

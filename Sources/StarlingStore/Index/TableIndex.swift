@@ -11,6 +11,14 @@ final class TableIndex {
     let columnTypes: [AlgebraicType]
     private let layout: RowLayout
     let storage: Storage
+    let isUnique: Bool
+    /// Whether keys are compact `UInt64`s (one integer-like column).
+    let usesU64: Bool
+    /// Type and position of the first key column (the only one for compact keys).
+    private let firstColumn: Int
+    private let firstType: AlgebraicType
+    /// Byte offset of the first key column when it is fixed, else -1.
+    private let firstFixedOffset: Int
 
     enum Storage {
         case btreeU64(BTree<UInt64, RowId>)
@@ -31,6 +39,11 @@ final class TableIndex {
         self.layout = layout
         columnTypes = schema.columns.map { layout.rowType.fields[$0].type }
         let compact = columnTypes.count == 1 && KeyEncoder.fitsU64(columnTypes[0])
+        isUnique = schema.isUnique
+        usesU64 = compact
+        firstColumn = schema.columns[0]
+        firstType = columnTypes[0]
+        firstFixedOffset = layout.fixedOffsets[firstColumn] ?? -1
         switch (schema.algorithm, compact) {
         case (.btree, true): storage = .btreeU64(BTree())
         case (.btree, false): storage = .btreeBytes(BTree())
@@ -39,21 +52,13 @@ final class TableIndex {
         }
     }
 
-    var isUnique: Bool { schema.isUnique }
-    var usesU64: Bool {
-        switch storage {
-        case .btreeU64, .hashU64: true
-        default: false
-        }
-    }
-
     // MARK: keys
 
     /// The key of a stored (valid) row.
     @inline(__always) func key(ofRow row: UnsafeRawBufferPointer) -> Key {
         if usesU64 {
-            let c = schema.columns[0]
-            return .u64(KeyEncoder.u64Key(columnTypes[0], row, at: layout.offset(of: c, in: row)))
+            let offset = firstFixedOffset >= 0 ? firstFixedOffset : layout.offset(of: firstColumn, in: row)
+            return .u64(KeyEncoder.u64Key(firstType, row, at: offset))
         }
         var out: [UInt8] = []
         out.reserveCapacity(16)
@@ -76,9 +81,9 @@ final class TableIndex {
                 guard columnCount == 1 else {
                     throw BSATNError(.typeMismatch, "a key of index `\(schema.name)` has exactly one column", offset: 0)
                 }
-                try r.skip(columnTypes[0])
+                try r.skip(firstType)
                 try r.expectEnd()
-                return .u64(KeyEncoder.u64Key(columnTypes[0], bsatn, at: 0))
+                return .u64(KeyEncoder.u64Key(firstType, bsatn, at: 0))
             }
             var out: [UInt8] = []
             for t in columnTypes.prefix(columnCount) { try KeyEncoder.append(t, from: &r, to: &out) }

@@ -8,9 +8,31 @@ struct RowLayout {
     let rowType: ProductType
     /// `fixedOffsets[i]` is the byte offset of column `i` when all columns before it are fixed-size.
     let fixedOffsets: [Int?]
+    /// The validation program: runs of fixed-size columns merged into one length check.
+    private let checks: [FieldCheck]
+
+    enum FieldCheck {
+        case fixed(Int)
+        case string
+        case other(AlgebraicType)
+    }
 
     init(_ rowType: ProductType) {
         self.rowType = rowType
+        var checks: [FieldCheck] = []
+        for f in rowType.fields {
+            switch f.type {
+            case .string: checks.append(.string)
+            case let t where t.fixedSize != nil && !t.containsSum:
+                if case .fixed(let n) = checks.last {
+                    checks[checks.count - 1] = .fixed(n + t.fixedSize!)
+                } else {
+                    checks.append(.fixed(t.fixedSize!))
+                }
+            case let t: checks.append(.other(t))
+            }
+        }
+        self.checks = checks
         var offsets: [Int?] = []
         var at: Int? = 0
         for f in rowType.fields {
@@ -36,7 +58,13 @@ struct RowLayout {
     /// Checks that `row` is exactly one valid value of the row type.
     func validate(_ row: UnsafeRawBufferPointer) throws(BSATNError) {
         var r = BSATNReader(row)
-        for f in rowType.fields { try r.skip(f.type) }
+        for c in checks {
+            switch c {
+            case .fixed(let n): try r.skip(n)
+            case .string: try r.skipString()
+            case .other(let t): try r.skip(t)
+            }
+        }
         try r.expectEnd()
     }
 }

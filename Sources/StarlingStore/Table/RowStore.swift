@@ -12,6 +12,9 @@ final class RowStore {
     private(set) var count = 0
     /// Sum of the BSATN sizes of the live rows.
     private(set) var rowBytes = 0
+    /// The page the last insert went to (most tables have one row size, so this usually hits).
+    private var lastPage: Page?
+    private var lastPageNumber = 0
 
     /// The slot size used for a row of `length` bytes (header included, rounded to a class).
     static func slotSize(forRowLength length: Int) -> Int {
@@ -26,12 +29,21 @@ final class RowStore {
     /// Copies `bytes` into a free slot and returns its id.
     func insert(_ bytes: UnsafeRawBufferPointer, flagged: Bool) -> RowId {
         let size = RowStore.slotSize(forRowLength: bytes.count)
-        let pageNumber = pageWithRoom(slotSize: size)
-        let page = pages[pageNumber].unsafelyUnwrapped
+        let page: Page
+        let pageNumber: Int
+        if let last = lastPage, last.slotSize == size, last.hasRoom, last.listedAsAvailable {
+            page = last
+            pageNumber = lastPageNumber
+        } else {
+            pageNumber = pageWithRoom(slotSize: size)
+            page = pages[pageNumber].unsafelyUnwrapped
+            lastPage = page
+            lastPageNumber = pageNumber
+        }
         let slot = page.put(bytes, flagged: flagged)
         if !page.hasRoom {
             page.listedAsAvailable = false
-            available[size]!.removeLast()
+            if let i = available[size]?.lastIndex(of: pageNumber) { available[size]!.remove(at: i) }
         }
         count += 1
         rowBytes += bytes.count
@@ -67,6 +79,7 @@ final class RowStore {
         }
         if page.live == 0, let list = available[page.slotSize], list.count > 1 {
             available[page.slotSize] = list.filter { $0 != id.page }
+            if page === lastPage { lastPage = nil }
             pages[id.page] = nil
             freePageNumbers.append(id.page)
         }
@@ -110,6 +123,7 @@ final class RowStore {
     /// Drops every row.
     func removeAll() {
         pages = []
+        lastPage = nil
         freePageNumbers = []
         available = [:]
         count = 0

@@ -14,6 +14,7 @@ public import StarlingTypes
 public final class Datastore {
     var tables: [TableId: Table] = [:]
     var tableIdsByName: [String: TableId] = [:]
+    var indexesById: [IndexId: (Table, TableIndex)] = [:]
     var nextTableId: TableId = SystemTables.firstUserTableId
     var nextIndexId: IndexId = 0
     var nextSequenceId: SequenceId = 0
@@ -88,21 +89,21 @@ public final class Datastore {
 
     /// Finds an index by id across all tables.
     func index(_ id: IndexId) throws(StoreError) -> (Table, TableIndex) {
-        for t in tables.values {
-            if let idx = t.indexes.first(where: { $0.id == id }) { return (t, idx) }
-        }
-        throw StoreError(.noSuchIndex, "no index with id \(id)")
+        guard let found = indexesById[id] else { throw StoreError(.noSuchIndex, "no index with id \(id)") }
+        return found
     }
 
     /// Registers a table object (no system rows, no undo): used by bootstrap and createTable.
     func register(_ table: Table) {
         tables[table.id] = table
         tableIdsByName[table.name] = table.id
+        for idx in table.indexes { indexesById[idx.id] = (table, idx) }
     }
 
     func unregister(_ id: TableId) {
         guard let t = tables.removeValue(forKey: id) else { return }
         tableIdsByName[t.name] = nil
+        for idx in t.indexes { indexesById[idx.id] = nil }
     }
 
     // MARK: memory

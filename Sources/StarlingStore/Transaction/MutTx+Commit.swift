@@ -57,7 +57,8 @@ extension MutTx {
     }
 
     private func resetTxLists(_ t: Table) {
-        t.txInserted.removeAll(keepingCapacity: true)
+        // Keep a modest buffer for the next transaction; give back what a bulk load grew.
+        t.txInserted.removeAll(keepingCapacity: t.txInserted.capacity <= 4096)
         t.txDeleted = RowList()
         t.txDeletedOwn = 0
         t.touchedBy = 0
@@ -66,6 +67,10 @@ extension MutTx {
 
 /// Removes rows present in both lists (deleted and re-inserted with identical bytes), pairwise.
 func cancelIdentical(_ inserts: inout RowList, _ deletes: inout RowList) {
+    // Small transactions (the common case: update one row) compare pairwise without hashing.
+    if inserts.count * deletes.count <= 16 {
+        guard inserts.contains(where: { r in deletes.contains { $0 == r } }) else { return }
+    }
     var deleteCounts: [ArraySlice<UInt8>: Int] = [:]
     for d in deletes { deleteCounts[d, default: 0] += 1 }
     var cancelled: [ArraySlice<UInt8>: Int] = [:]

@@ -91,16 +91,31 @@ extension StoreReading {
     public func seek(
         _ index: IndexId, _ key: IndexKey, _ body: (RowId, UnsafeRawBufferPointer) -> Bool
     ) throws(StoreError) {
+        try key.bsatn.withBytes { (b) throws(StoreError) in
+            try seek(index, keyBSATN: b, columnCount: key.columnCount, body)
+        }
+    }
+
+    /// ``seek(_:_:_:)`` with the key given as BSATN bytes of its first `columnCount` columns
+    /// (the form keys arrive in from a module).
+    public func seek(
+        _ index: IndexId, keyBSATN: UnsafeRawBufferPointer, columnCount: Int = 1,
+        _ body: (RowId, UnsafeRawBufferPointer) -> Bool
+    ) throws(StoreError) {
         let (t, idx) = try store.index(index)
-        let k = try key.bsatn.withBytes { (b) throws(StoreError) in try idx.key(fromBSATN: b, columnCount: key.columnCount) }
-        if key.columnCount < idx.columnTypes.count, idx.schema.algorithm == .hash {
+        if columnCount < idx.columnTypes.count, idx.schema.algorithm == .hash {
             throw StoreError(.invalidBound, "hash index `\(idx.schema.name)` needs all \(idx.columnTypes.count) key columns")
         }
-        if key.columnCount == 0 {
+        if columnCount == 0 {
             t.rows.forEach(body)
-        } else {
-            idx.forEach(equalTo: k) { id in body(id, t.rows.row(id)) }
+            return
         }
+        let k = try idx.key(fromBSATN: keyBSATN, columnCount: columnCount)
+        if idx.isUnique, columnCount == idx.columnTypes.count {
+            if let id = idx.first(k) { _ = body(id, t.rows.row(id)) }
+            return
+        }
+        idx.forEach(equalTo: k) { id in body(id, t.rows.row(id)) }
     }
 
     /// Calls `body` for each row whose key in a btree `index` lies between the bounds, ascending.

@@ -148,8 +148,8 @@ extension BSATNReader {
 
 extension AlgebraicType {
     /// Whether validating a value of this type needs more than a length check (it contains a
-    /// bool, a sum or an option whose bytes must be checked).
-    var containsSum: Bool {
+    /// bool, a string, a sum or an option whose bytes must be checked).
+    public var containsSum: Bool {
         switch self {
         case .bool, .sum, .option, .scheduleAt, .string: true
         case .array(let t): t.containsSum

@@ -1,0 +1,191 @@
+import StarlingStore
+import StarlingTypes
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The datastore benchmarks: bulk insert, point lookup by primary key, one-row update
+/// transactions, and resident memory per row.
+struct StoreBenchmark {
+    let options: [String: Int]
+
+    /// The benchmark row: u64 primary key, 12-character string, two f32 (32 bytes of BSATN).
+    static let schema = TableSchema(
+        name: "bench",
+        columns: [.init("id", .u64), .init("name", .string), .init("x", .f32), .init("y", .f32)],
+        primaryKey: 0)
+
+    static func encodeRow(_ id: UInt64, into w: inout BSATNWriter) {
+        w.bytes.removeAll(keepingCapacity: true)
+        w.write(id)
+        w.write(name(for: id))
+        w.write(Float(id & 1023))
+        w.write(Float(id >> 10 & 1023))
+    }
+
+    /// A 12-character name derived from the id.
+    static func name(for id: UInt64) -> String {
+        let digits = String(id, radix: 36)
+        return String(repeating: "p", count: max(0, 12 - digits.count)) + digits.suffix(12)
+    }
+
+    func run() {
+        print("starling-bench store (release build expected; 2-core machine)")
+        let rows = options["rows"]!
+        let (db, table) = insertBenchmark(rows: rows)
+        lookupBenchmark(db, table, rows: rows, lookups: options["lookups"]!)
+        updateBenchmark(db, table, rows: rows, updates: options["updates"]!)
+        memoryBenchmark(rows: options["memory-rows"]!)
+    }
+
+    func insertBenchmark(rows: Int) -> (Datastore, TableId) {
+        let db = Datastore()
+        let (table, _) = try! db.write { tx throws(StoreError) in try tx.createTable(Self.schema) }
+        // Rows arrive as BSATN (from a module or the wire): encode them before timing.
+        var w = BSATNWriter(capacity: 64)
+        var encoded = RowList()
+        for i in 0..<rows {
+            Self.encodeRow(UInt64(i) &* 0x9E37_79B9 % UInt64(rows * 16), into: &w)
+            encoded.append(w.bytes)
+        }
+        let clock = ContinuousClock()
+        var elapsed = Duration.zero
+        let (_, _) = try! db.write { tx throws(StoreError) in
+            try encoded.bytes.withBytes { (all) throws(StoreError) in
+                let start = clock.now
+                var from = 0
+                for end in encoded.ends {
+                    try tx.insert(table, UnsafeRawBufferPointer(rebasing: all[from..<Int(end)]))
+                    from = Int(end)
+                }
+                elapsed = clock.now - start
+            }
+        }
+        report("insert (one tx, \(rows) BSATN rows, validate + PK index)", rows, elapsed, unit: "rows/s", budget: 2_000_000)
+        return (db, table)
+    }
+
+    func lookupBenchmark(_ db: Datastore, _ table: TableId, rows: Int, lookups: Int) {
+        var rng = SplitMix64(seed: 42)
+        let keys = (0..<4096).map { _ in UInt64(rng.next() % UInt64(rows)) &* 0x9E37_79B9 % UInt64(rows * 16) }
+        var found = 0
+        var checksum: UInt64 = 0
+        let elapsed = try! db.read { tx throws(StoreError) in
+            let pk = try tx.indexId(columns: ["id"], table: table)!
+            let clock = ContinuousClock()
+            let start = clock.now
+            var keyBytes = [UInt8](repeating: 0, count: 8)
+            for i in 0..<lookups {
+                keyBytes.withUnsafeMutableBytes { $0.storeBytes(of: keys[i & 4095].littleEndian, as: UInt64.self) }
+                try keyBytes.withBytes { (b) throws(StoreError) in
+                    try tx.seek(pk, keyBSATN: b) { _, row in
+                        found += 1
+                        checksum &+= UInt64(row.count)
+                        return false
+                    }
+                }
+            }
+            return clock.now - start
+        }
+        precondition(found == lookups, "every looked-up key exists")
+        report("point lookup by primary key (\(rows) rows)", lookups, elapsed, unit: "lookups/s", budget: 5_000_000)
+        _ = checksum
+    }
+
+    func updateBenchmark(_ db: Datastore, _ table: TableId, rows: Int, updates: Int) {
+        var rng = SplitMix64(seed: 7)
+        let pk = try! db.read { tx throws(StoreError) in try tx.indexId(columns: ["id"], table: table)! }
+        var row: [UInt8] = []
+        var keyBytes = [UInt8](repeating: 0, count: 8)
+        let elapsed = ContinuousClock().measure {
+            for _ in 0..<updates {
+                let key = UInt64(rng.next() % UInt64(rows)) &* 0x9E37_79B9 % UInt64(rows * 16)
+                keyBytes.withUnsafeMutableBytes { $0.storeBytes(of: key.littleEndian, as: UInt64.self) }
+                _ = try! db.write { tx throws(StoreError) in
+                    try keyBytes.withBytes { (b) throws(StoreError) in
+                        try tx.seek(pk, keyBSATN: b) { _, r in
+                            row.removeAll(keepingCapacity: true)
+                            row.append(contentsOf: r)
+                            return false
+                        }
+                    }
+                    // x += 1 (the f32 after the u64 id and the 4+12-byte string).
+                    let x = row.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 24, as: Float.self) }
+                    row.withUnsafeMutableBytes { $0.storeBytes(of: x + 1, toByteOffset: 24, as: Float.self) }
+                    try tx.update(index: pk, row: row)
+                }
+            }
+        }
+        report("update one row by primary key + commit (\(rows) rows)", updates, elapsed, unit: "tx/s", budget: 500_000)
+    }
+
+    func memoryBenchmark(rows: Int) {
+        let before = residentBytes()
+        let db = Datastore()
+        let (table, _) = try! db.write { tx throws(StoreError) in try tx.createTable(Self.schema) }
+        var w = BSATNWriter(capacity: 64)
+        let batch = 100_000
+        var done = 0
+        while done < rows {
+            let n = min(batch, rows - done)
+            _ = try! db.write { tx throws(StoreError) in
+                for i in done..<done + n {
+                    Self.encodeRow(UInt64(i), into: &w)
+                    try tx.insert(table, w.bytes)
+                }
+            }
+            done += n
+        }
+        let after = residentBytes()
+        let count = try! db.read { tx throws(StoreError) in try tx.rowCount(table) }
+        precondition(count == rows)
+        let perRow = Double(after - before) / Double(rows)
+        let bsatn = 32.0
+        let budget = 1.5 * bsatn + 40
+        print(
+            "memory: \(rows) rows, resident +\((after - before) >> 20) MiB = \(fmt(perRow)) B/row "
+                + "(BSATN \(Int(bsatn)) B/row; pages \(fmt(Double(db.pageBytes) / Double(rows))) B/row; "
+                + "budget ≤ \(fmt(budget)) B/row) \(perRow <= budget ? "OK" : "OVER BUDGET")")
+        withExtendedLifetime(db) {}
+    }
+
+    func report(_ what: String, _ n: Int, _ d: Duration, unit: String, budget: Double) {
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let rate = Double(n) / s
+        let ok = rate >= budget ? "OK" : "BELOW BUDGET"
+        print("\(what): \(fmt(rate / 1e6))M \(unit) (\(fmt(s * 1e9 / Double(n))) ns each; budget ≥ \(fmt(budget / 1e6))M) \(ok)")
+    }
+
+    func fmt(_ x: Double) -> String {
+        let r = (x * 100).rounded() / 100
+        return "\(r)"
+    }
+
+    /// Resident set size from /proc/self/statm.
+    func residentBytes() -> Int {
+        guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(f) }
+        var size = 0
+        var resident = 0
+        _ = withUnsafeMutablePointer(to: &size) { s in
+            withUnsafeMutablePointer(to: &resident) { r in
+                withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) }
+            }
+        }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// A small deterministic PRNG.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
