@@ -15,6 +15,8 @@ struct SequenceState {
     let min: Int128
     let max: Int128
     var next: Int128
+    /// `next + increment` overflowed Int128: the value in `next` was handed out, none is left.
+    var pastInt128 = false
     var allocated: Int128
     /// The transaction that last saved this state for undo.
     var savedBy: UInt64 = 0

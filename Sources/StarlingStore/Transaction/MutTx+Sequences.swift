@@ -17,11 +17,12 @@ extension MutTx {
     private func nextValue(_ t: Table, _ i: Int) throws(StoreError) -> Int128 {
         var seq = t.sequences[i]
         let value = seq.next
-        guard value >= seq.min, value <= seq.max else {
+        guard !seq.pastInt128, value >= seq.min, value <= seq.max else {
             let c = t.schema.columns[seq.schema.column]
+            let shown = seq.pastInt128 ? "\(value) + \(seq.schema.increment) (past the 128-bit range)" : "\(value)"
             throw StoreError(
                 .sequenceOverflow,
-                "sequence `\(seq.schema.name)` of table `\(t.name)` is exhausted: next value \(value) is outside \(seq.min)...\(seq.max) (column `\(c.name)` of type \(c.type))"
+                "sequence `\(seq.schema.name)` of table `\(t.name)` is exhausted: next value \(shown) is outside \(seq.min)...\(seq.max) (column `\(c.name)` of type \(c.type))"
             )
         }
         if seq.savedBy != id {
@@ -40,7 +41,9 @@ extension MutTx {
             try SystemTables.recordAllocation(self, sequence: seq)
         }
         let (next, overflow) = value.addingReportingOverflow(increment)
-        seq.next = overflow ? (increment > 0 ? Int128.max : Int128.min) : next
+        // On overflow keep `next` and mark the sequence exhausted: saturating to Int128.max/min
+        // would hand out that bound again and again.
+        if overflow { seq.pastInt128 = true } else { seq.next = next }
         t.sequences[i] = seq
         return value
     }

@@ -50,7 +50,8 @@ public struct MutTx: StoreReading {
 
     private func insertChecked(_ t: Table, _ row: UnsafeRawBufferPointer) throws(StoreError) -> RowId {
         if let (idx, other) = t.uniqueConflict(row) {
-            if idx === t.identityIndex, t.rows.row(other).elementsEqual(row) { return other }
+            // An identical row is found through any unique index (not only the identity one).
+            if t.rows.row(other).elementsEqual(row) { return other }
             throw uniqueViolation(t, idx, row)
         }
         if t.rowHashes != nil, let same = t.findIdentical(row) { return same }

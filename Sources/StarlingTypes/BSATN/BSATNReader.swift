@@ -54,14 +54,29 @@ public struct BSATNReader {
     /// A u32 length, checked against the bytes left: `count * minElementSize` must fit.
     @inlinable public mutating func readLength(minElementSize: Int = 1) throws(BSATNError) -> Int {
         let at = position
-        let n = Int(try readLE(UInt32.self))
-        if minElementSize > 0, n > remaining / minElementSize {
+        let raw = try readLE(UInt32.self)
+        // Compared in UInt64 and never multiplied: where Int is 32 bits (wasm32), `Int(raw)` traps
+        // for lengths ≥ 2^31 and `n * minElementSize` can overflow.
+        if minElementSize > 0, UInt64(raw) > UInt64(remaining / minElementSize) {
             throw BSATNError(
-                .unexpectedEnd, "unexpected end of input: length \(n) needs at least \(n * minElementSize) bytes, \(remaining) left",
+                .unexpectedEnd,
+                "unexpected end of input: length \(raw) needs at least \(minElementSize) bytes per element, \(remaining) left",
                 offset: at)
+        }
+        if minElementSize == 0, raw > BSATNReader.maxZeroSizeElements {
+            throw BSATNError(
+                .lengthTooLarge,
+                "array of \(raw) zero-size elements exceeds the limit of \(BSATNReader.maxZeroSizeElements)", offset: at)
+        }
+        guard let n = Int(exactly: raw) else {
+            throw BSATNError(.lengthTooLarge, "length \(raw) does not fit in Int on this platform", offset: at)
         }
         return n
     }
+
+    /// The most elements an array of a zero-size element type (e.g. `array<()>`) may claim: such
+    /// elements consume no input, so their count is not bounded by the input's length.
+    public static let maxZeroSizeElements: UInt32 = 65536
 
     /// A length-prefixed run of raw bytes, returned as a slice of the buffer.
     @inlinable public mutating func readByteSlice() throws(BSATNError) -> UnsafeRawBufferPointer {
