@@ -343,7 +343,7 @@ struct ConstraintTests {
         for commit in [true, false] {
             let tx = db.begin()
             let rid = try tx.insert(t, values: player(0, commit ? "ann" : "bob"))
-            if commit { tx.commit() } else { tx.rollback() }
+            if commit { try tx.commit() } else { tx.rollback() }
             #expect(!db.inTransaction)
             let ops: [(String, () throws -> Void)] = [
                 ("insert", { try tx.insert(t, values: player(0, "zed")) }),
@@ -374,15 +374,12 @@ struct ConstraintTests {
     @Test func readsThroughAClosedMutTx() throws {
         let (db, t) = try makeStore(playerSchema())
         let stale = db.begin()
-        stale.commit()
+        try stale.commit()
         let open = db.begin()
         try open.insert(t, values: player(0, "uncommitted"))
-        // Known issue: MutTx documents that every operation fails once it has ended, but the
-        // read operations (shared with ReadTx through StoreReading) do not check, so a stale
-        // handle even sees another transaction's uncommitted rows.
-        withKnownIssue("reads do not check that the MutTx is still open") {
-            expectStoreError(.transactionClosed) { try stale.rowCount(t) }
-        }
+        // A stale handle must not read (it would see another transaction's uncommitted rows).
+        expectStoreError(.transactionClosed) { try stale.rowCount(t) }
+        expectStoreError(.transactionClosed) { try stale.commit() }
         open.rollback()
     }
 

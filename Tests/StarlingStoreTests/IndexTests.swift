@@ -286,7 +286,7 @@ struct IndexTests {
                 Self.decode(schema, try tx.seekRows(idx, IndexKey(key))).count
                     == model.filter { compareKeys($0.key, key) == 0 }.count)
         }
-        tx.commit()
+        try tx.commit()
         #expect(try db.read { tx in try tx.rowCount(t) } == model.count)
     }
 

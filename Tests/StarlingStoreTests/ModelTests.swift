@@ -287,7 +287,7 @@ struct ModelTests {
             let context = "seed \(seed) tx \(txNumber)"
             if rng.chance(0.25) { try Self.compare(tx, t, ix, m, &rng, "inside the tx, \(context)") }
             if rng.chance(0.65) {
-                let delta = tx.commit()
+                let delta = try tx.commit()
                 try Self.checkDelta(
                     delta, table: "m", before: multiset(committed.rows.map(\.bytes)), after: multiset(m.rows.map(\.bytes)),
                     context)
@@ -404,7 +404,7 @@ struct ModelTests {
             let context = "seed \(seed) tx \(txNumber)"
             if rng.chance(0.25) { try compare(tx, m, "inside the tx, \(context)") }
             if rng.chance(0.65) {
-                let delta = tx.commit()
+                let delta = try tx.commit()
                 try Self.checkDelta(
                     delta, table: "bag", before: multiset(committed.map(\.bytes)), after: multiset(m.map(\.bytes)), context)
                 committed = m

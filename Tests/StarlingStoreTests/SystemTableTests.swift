@@ -163,7 +163,7 @@ struct SystemTableTests {
         #expect(sequences.isEmpty)
         // The schemas the datastore reports agree with the rows.
         try db.read { tx in
-            for (id, name) in tx.tableNames {
+            for (id, name) in try tx.tableNames() {
                 let s = try tx.schema(id)
                 #expect(s.name == name && s.tableType == .system && s.access == .public)
                 #expect(try tx.tableId(name) == id)
@@ -186,8 +186,8 @@ struct SystemTableTests {
             let si = try rowValues(tx, SystemTables.stIndex)
             let sk = try rowValues(tx, SystemTables.stConstraint)
             let sq = try rowValues(tx, SystemTables.stSequence)
-            #expect(st.count == tx.tableNames.count)
-            for (id, name) in tx.tableNames {
+            #expect(try st.count == tx.tableNames().count)
+            for (id, name) in try tx.tableNames() {
                 let s = try tx.schema(id)
                 let row = st.filter { $0[0] == .u32(id) }
                 #expect(row.count == 1 && row[0][1] == .string(name) && row[0][2] == .string(s.tableType.rawValue))

@@ -3,7 +3,11 @@ final class HashIndexMap<Key: Hashable> {
     enum Bucket {
         case one(RowId)
         case many([RowId])
+        /// Large buckets switch to a set so removals stay O(1).
+        case set(Set<RowId>)
     }
+
+    static var setThreshold: Int { 32 }
 
     private(set) var map: [Key: Bucket] = [:]
     private(set) var count = 0
@@ -19,7 +23,11 @@ final class HashIndexMap<Key: Hashable> {
         case .many(var xs):
             map[key] = nil
             xs.append(id)
-            map[key] = .many(xs)
+            map[key] = xs.count > Self.setThreshold ? .set(Set(xs)) : .many(xs)
+        case .set(var xs):
+            map[key] = nil
+            xs.insert(id)
+            map[key] = .set(xs)
         }
     }
 
@@ -34,6 +42,10 @@ final class HashIndexMap<Key: Hashable> {
             map[key] = nil
             xs.remove(at: i)
             map[key] = xs.count == 1 ? .one(xs[0]) : .many(xs)
+        case .set(var xs):
+            guard xs.remove(id) != nil else { return false }
+            map[key] = nil
+            map[key] = xs.count <= Self.setThreshold / 2 ? .many(Array(xs)) : .set(xs)
         }
         count -= 1
         return true
@@ -44,6 +56,7 @@ final class HashIndexMap<Key: Hashable> {
         case .none: nil
         case .one(let x): x
         case .many(let xs): xs.first
+        case .set(let xs): xs.first
         }
     }
 
@@ -52,6 +65,8 @@ final class HashIndexMap<Key: Hashable> {
         case .none: return
         case .one(let x): _ = try body(x)
         case .many(let xs):
+            for x in xs where !(try body(x)) { return }
+        case .set(let xs):
             for x in xs where !(try body(x)) { return }
         }
     }

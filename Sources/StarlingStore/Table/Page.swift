@@ -1,15 +1,21 @@
 /// A page of equally sized slots holding rows of one table.
 ///
 /// Slot layout: a u32 header, then the row's BSATN bytes. The header holds the row length in its
-/// low 31 bits and, in bit 31, whether the row was inserted by the transaction that is still open
-/// (so the transaction knows which rows are its own without a side table). A free slot has the
-/// header ``freeMarker`` and the index of the next free slot in the following 4 bytes.
+/// low 30 bits; bit 31 marks a row inserted by the transaction that is still open (so the
+/// transaction knows which rows are its own without a side table); bit 30 marks a committed row
+/// that the open transaction deleted (a tombstone: out of every index and scan, but its slot and
+/// bytes stay until commit, so rollback restores it in place). A free slot has the header
+/// ``freeMarker`` and the index of the next free slot in the following 4 bytes.
 final class Page {
     /// Bytes in an ordinary page.
     static let standardSize = 64 * 1024
     static let headerSize = 4
-    static let freeMarker: UInt32 = 0x7FFF_FFFF
+    static let freeMarker: UInt32 = 0x3FFF_FFFF
     static let txFlag: UInt32 = 0x8000_0000
+    static let tombstoneFlag: UInt32 = 0x4000_0000
+    static let lengthMask: UInt32 = 0x3FFF_FFFF
+    /// The largest row a slot can hold.
+    static let maxRowLength = Int(lengthMask) - 1
 
     let slotSize: Int
     let capacity: Int
@@ -43,11 +49,14 @@ final class Page {
         base.storeBytes(of: h, toByteOffset: slot * slotSize, as: UInt32.self)
     }
 
-    @inline(__always) func isLive(_ slot: Int) -> Bool { slot < highWater && header(slot) != Page.freeMarker }
+    /// Whether the slot holds a row that is neither free nor a tombstone.
+    @inline(__always) func isLive(_ slot: Int) -> Bool {
+        slot < highWater && header(slot) != Page.freeMarker && header(slot) & Page.tombstoneFlag == 0
+    }
 
     /// The row bytes in a live slot.
     @inline(__always) func row(_ slot: Int) -> UnsafeRawBufferPointer {
-        let len = Int(header(slot) & ~Page.txFlag)
+        let len = Int(header(slot) & Page.lengthMask)
         return UnsafeRawBufferPointer(start: base + slot * slotSize + Page.headerSize, count: len)
     }
 

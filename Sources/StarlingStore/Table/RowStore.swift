@@ -107,11 +107,36 @@ final class RowStore {
         page.setHeader(id.slot, page.header(id.slot) & ~Page.txFlag)
     }
 
+    /// Hides a live row (deleted by the open transaction) but keeps its slot and bytes.
+    func tombstone(_ id: RowId) {
+        let page = pages[id.page].unsafelyUnwrapped
+        let h = page.header(id.slot)
+        page.setHeader(id.slot, h | Page.tombstoneFlag)
+        count -= 1
+        rowBytes -= Int(h & Page.lengthMask)
+    }
+
+    /// Makes a tombstoned row live again (rollback).
+    func restore(_ id: RowId) {
+        let page = pages[id.page].unsafelyUnwrapped
+        let h = page.header(id.slot)
+        page.setHeader(id.slot, h & ~Page.tombstoneFlag)
+        count += 1
+        rowBytes += Int(h & Page.lengthMask)
+    }
+
+    /// Frees the slot of a tombstoned row (commit).
+    func freeTombstone(_ id: RowId) {
+        count += 1
+        rowBytes += Int(pages[id.page].unsafelyUnwrapped.header(id.slot) & Page.lengthMask)
+        delete(id)
+    }
+
     /// Calls `body` for every live row in page order; stops when it returns false.
     func forEach<E: Error>(_ body: (RowId, UnsafeRawBufferPointer) throws(E) -> Bool) throws(E) {
         for (n, page) in pages.enumerated() {
             guard let page, page.live > 0 else { continue }
-            for slot in 0..<page.highWater where page.header(slot) != Page.freeMarker {
+            for slot in 0..<page.highWater where page.isLive(slot) {
                 guard try body(RowId(page: n, slot: slot), page.row(slot)) else { return }
             }
         }

@@ -21,8 +21,8 @@ final class Table {
     var touchedBy: UInt64 = 0
     /// Rows inserted by the open transaction (may contain ids since deleted or reused).
     var txInserted: [RowId] = []
-    /// Committed rows deleted by the open transaction.
-    var txDeleted = RowList()
+    /// Committed rows deleted by the open transaction (tombstones until commit).
+    var txDeleted: [RowId] = []
     /// How many rows the open transaction inserted and then deleted again.
     var txDeletedOwn = 0
 
@@ -80,6 +80,22 @@ final class Table {
         for idx in indexes { idx.remove(idx.key(ofRow: row), id) }
         rowHashes?.remove(Table.hash(row), id)
         rows.delete(id)
+    }
+
+    /// Takes a committed row out of the indexes and scans, keeping its slot (see ``Page``).
+    func tombstoneRow(_ id: RowId) {
+        let row = rows.row(id)
+        for idx in indexes { idx.remove(idx.key(ofRow: row), id) }
+        rowHashes?.remove(Table.hash(row), id)
+        rows.tombstone(id)
+    }
+
+    /// Undoes ``tombstoneRow(_:)``.
+    func restoreRow(_ id: RowId) {
+        rows.restore(id)
+        let row = rows.row(id)
+        for idx in indexes { idx.insert(idx.key(ofRow: row), id) }
+        rowHashes?.insert(Table.hash(row), id)
     }
 
     /// Drops every row (indexes included).

@@ -45,7 +45,8 @@ public final class Datastore {
         let tx = begin()
         do {
             let value = try body(tx)
-            return (value, tx.commit())
+            // `write` owns the transaction, so it is still open here.
+            return (value, try! tx.commit())
         } catch {
             tx.rollback()
             throw error

@@ -1,9 +1,9 @@
 extension MutTx {
-    /// Makes the transaction's changes the committed state and returns what changed.
+    /// Makes the transaction's changes the committed state and returns what changed. Fails with
+    /// `transactionClosed` if the transaction already ended.
     @discardableResult
-    public func commit() -> TxDelta {
-        guard let state = store.tx, state.id == id else { preconditionFailure("commit of a transaction that is not open") }
-        _ = state
+    public func commit() throws(StoreError) -> TxDelta {
+        try store.checkOpen(id)
         var delta = TxDelta()
         store.touched.sort { $0.id < $1.id }
         for t in store.touched {
@@ -15,7 +15,11 @@ extension MutTx {
                 inserts.append(t.rows.row(rid))
                 t.rows.clearFlag(rid)
             }
-            var deletes = t.txDeleted
+            var deletes = RowList()
+            for rid in t.txDeleted {
+                deletes.append(t.rows.row(rid))
+                t.rows.freeTombstone(rid)
+            }
             if !inserts.isEmpty && !deletes.isEmpty { cancelIdentical(&inserts, &deletes) }
             if !inserts.isEmpty || !deletes.isEmpty {
                 delta.tables.append(TableDelta(tableId: t.id, tableName: t.name, inserts: inserts, deletes: deletes))
@@ -27,17 +31,14 @@ extension MutTx {
         return delta
     }
 
-    /// Undoes every change of the transaction.
+    /// Undoes every change of the transaction (nothing if it already ended).
     public func rollback() {
         guard let state = store.tx, state.id == id else { return }
         for t in store.touched.reversed() {
             for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) {
                 t.deleteUnchecked(rid)
             }
-            for i in t.txDeleted.indices {
-                let bytes = t.txDeleted[i]
-                _ = bytes.withUnsafeBytes { t.insertUnchecked($0, flagged: false) }
-            }
+            for rid in t.txDeleted { t.restoreRow(rid) }
             resetTxLists(t)
         }
         for entry in state.undo.reversed() {
@@ -59,7 +60,7 @@ extension MutTx {
     private func resetTxLists(_ t: Table) {
         // Keep a modest buffer for the next transaction; give back what a bulk load grew.
         t.txInserted.removeAll(keepingCapacity: t.txInserted.capacity <= 4096)
-        t.txDeleted = RowList()
+        t.txDeleted.removeAll(keepingCapacity: t.txDeleted.capacity <= 4096)
         t.txDeletedOwn = 0
         t.touchedBy = 0
     }

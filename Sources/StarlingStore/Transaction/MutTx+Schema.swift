@@ -7,6 +7,9 @@ extension MutTx {
     @discardableResult
     public func createTable(_ schema: TableSchema) throws(StoreError) -> TableId {
         try store.checkOpen(id)
+        guard schema.tableType == .user else {
+            throw StoreError(.invalidSchema, "table `\(schema.name)`: only user tables can be created")
+        }
         let schema = try SchemaValidator.normalize(schema)
         guard store.tableIdsByName[schema.name] == nil else {
             throw StoreError(.tableExists, "table `\(schema.name)` already exists")
@@ -104,8 +107,11 @@ enum SchemaValidator {
                 throw fail("auto-increment column `\(s.columns[q.column].name)` must have an integer type, not \(type)")
             }
             guard q.increment != 0 else { throw fail("sequence on `\(s.columns[q.column].name)` has increment 0") }
-            guard q.min <= q.start, q.start <= q.max else {
-                throw fail("sequence on `\(s.columns[q.column].name)` starts at \(q.start), outside \(q.min)...\(q.max)")
+            let (tmin, tmax) = SequenceState.range(of: type)
+            let lo = max(q.min, tmin)
+            let hi = min(q.max, tmax)
+            guard lo <= q.start, q.start <= hi else {
+                throw fail("sequence on `\(s.columns[q.column].name)` starts at \(q.start), outside \(lo)...\(hi) (its bounds and the range of \(type))")
             }
             if q.name.isEmpty { s.sequences[i].name = "\(table)_\(s.columns[q.column].name)_seq" }
         }

@@ -8,6 +8,8 @@ public struct MutTx: StoreReading {
     public let store: Datastore
     let id: UInt64
 
+    public func checkUsable() throws(StoreError) { try store.checkOpen(id) }
+
     // MARK: insert
 
     /// Inserts a row given as BSATN and returns its id. An auto-increment column holding zero
@@ -30,6 +32,7 @@ public struct MutTx: StoreReading {
     /// Inserts a row given as values, one per column, checking each against the column's type.
     @discardableResult
     public func insert(_ table: TableId, values: [AlgebraicValue]) throws(StoreError) -> RowId {
+        try store.checkOpen(id)
         let t = try store.table(table)
         try checkValues(t, values)
         return try insert(table, AlgebraicValue.product(values).bsatn)
@@ -37,6 +40,9 @@ public struct MutTx: StoreReading {
 
     /// Insert after the table was checked writable (also used for system tables internally).
     func insertValidated(_ t: Table, _ row: UnsafeRawBufferPointer) throws(StoreError) -> RowId {
+        guard row.count <= Page.maxRowLength else {
+            throw StoreError(.rowTooLarge, "a row of table `\(t.name)` has \(row.count) bytes; the limit is \(Page.maxRowLength)")
+        }
         do throws(BSATNError) {
             try t.layout.validate(row)
         } catch {
@@ -107,10 +113,11 @@ public struct MutTx: StoreReading {
         touch(t)
         if t.rows.isFlagged(row) {
             t.txDeletedOwn += 1
+            t.deleteUnchecked(row)
         } else {
-            t.txDeleted.append(t.rows.row(row))
+            t.txDeleted.append(row)
+            t.tombstoneRow(row)
         }
-        t.deleteUnchecked(row)
     }
 
     /// Deletes the row equal to `row` (BSATN); returns whether there was one.

@@ -4,30 +4,50 @@ public import StarlingTypes
 public protocol StoreReading {
     /// The datastore read from.
     var store: Datastore { get }
+    /// Fails with `transactionClosed` when this handle may no longer read (a mutable transaction
+    /// that ended; a read handle while a mutable transaction is open).
+    func checkUsable() throws(StoreError)
 }
 
 /// Read access to the committed state. Obtain one with ``Datastore/read(_:)``.
 public struct ReadTx: StoreReading {
     public let store: Datastore
+
+    public func checkUsable() throws(StoreError) {
+        guard store.tx == nil else {
+            throw StoreError(.transactionClosed, "a read handle cannot be used while a mutable transaction is open")
+        }
+    }
 }
 
 extension StoreReading {
     /// The id of the table with this name.
-    public func tableId(_ name: String) throws(StoreError) -> TableId { try store.table(named: name).id }
+    public func tableId(_ name: String) throws(StoreError) -> TableId {
+        try checkUsable()
+        return try store.table(named: name).id
+    }
 
     /// The schema of a table.
-    public func schema(_ table: TableId) throws(StoreError) -> TableSchema { try store.table(table).schema }
+    public func schema(_ table: TableId) throws(StoreError) -> TableSchema {
+        try checkUsable()
+        return try store.table(table).schema
+    }
 
     /// The ids and names of every table (system tables included), by id.
-    public var tableNames: [(id: TableId, name: String)] {
-        store.tables.values.map { ($0.id, $0.name) }.sorted { $0.id < $1.id }
+    public func tableNames() throws(StoreError) -> [(id: TableId, name: String)] {
+        try checkUsable()
+        return store.tables.values.map { ($0.id, $0.name) }.sorted { $0.id < $1.id }
     }
 
     /// The number of rows in a table.
-    public func rowCount(_ table: TableId) throws(StoreError) -> Int { try store.table(table).rows.count }
+    public func rowCount(_ table: TableId) throws(StoreError) -> Int {
+        try checkUsable()
+        return try store.table(table).rows.count
+    }
 
     /// The id of an index of a table, by index name.
     public func indexId(_ name: String, table: TableId) throws(StoreError) -> IndexId {
+        try checkUsable()
         let t = try store.table(table)
         guard let idx = t.index(named: name) else {
             throw StoreError(
@@ -38,6 +58,7 @@ extension StoreReading {
 
     /// The id of the index on exactly these columns (by name), if there is one.
     public func indexId(columns: [String], table: TableId) throws(StoreError) -> IndexId? {
+        try checkUsable()
         let t = try store.table(table)
         var positions: [Int] = []
         for c in columns {
@@ -51,6 +72,7 @@ extension StoreReading {
 
     /// The schema of an index and the table it belongs to.
     public func indexSchema(_ index: IndexId) throws(StoreError) -> (table: TableId, schema: IndexSchema) {
+        try checkUsable()
         let (t, idx) = try store.index(index)
         return (t.id, idx.schema)
     }
@@ -58,11 +80,13 @@ extension StoreReading {
     /// Calls `body` with every row of a table (BSATN bytes, valid only during the call); stop by
     /// returning false.
     public func scan(_ table: TableId, _ body: (RowId, UnsafeRawBufferPointer) -> Bool) throws(StoreError) {
+        try checkUsable()
         try store.table(table).rows.forEach(body)
     }
 
     /// The bytes of a live row.
     public func row(_ table: TableId, _ id: RowId) throws(StoreError) -> [UInt8] {
+        try checkUsable()
         let t = try store.table(table)
         guard t.rows.contains(id) else { throw StoreError(.rowNotFound, "\(id) is not a row of table `\(t.name)`") }
         return Array(t.rows.row(id))
@@ -70,6 +94,7 @@ extension StoreReading {
 
     /// Every row of a table as BSATN byte arrays, in storage order.
     public func rows(_ table: TableId) throws(StoreError) -> [[UInt8]] {
+        try checkUsable()
         let t = try store.table(table)
         var out: [[UInt8]] = []
         out.reserveCapacity(t.rows.count)
@@ -82,6 +107,7 @@ extension StoreReading {
 
     /// Every row of a table decoded into values (one `.product` per row).
     public func values(_ table: TableId) throws(StoreError) -> [AlgebraicValue] {
+        try checkUsable()
         let t = try store.table(table)
         let type = AlgebraicType.product(t.schema.rowType)
         return try rows(table).map { try! AlgebraicValue.decode(type, from: $0) }
@@ -91,6 +117,7 @@ extension StoreReading {
     public func seek(
         _ index: IndexId, _ key: IndexKey, _ body: (RowId, UnsafeRawBufferPointer) -> Bool
     ) throws(StoreError) {
+        try checkUsable()
         try key.bsatn.withBytes { (b) throws(StoreError) in
             try seek(index, keyBSATN: b, columnCount: key.columnCount, body)
         }
@@ -102,6 +129,7 @@ extension StoreReading {
         _ index: IndexId, keyBSATN: UnsafeRawBufferPointer, columnCount: Int = 1,
         _ body: (RowId, UnsafeRawBufferPointer) -> Bool
     ) throws(StoreError) {
+        try checkUsable()
         let (t, idx) = try store.index(index)
         if columnCount < idx.columnTypes.count, idx.schema.algorithm == .hash {
             throw StoreError(.invalidBound, "hash index `\(idx.schema.name)` needs all \(idx.columnTypes.count) key columns")
@@ -123,6 +151,7 @@ extension StoreReading {
         _ index: IndexId, from lower: IndexBound, to upper: IndexBound,
         _ body: (RowId, UnsafeRawBufferPointer) -> Bool
     ) throws(StoreError) {
+        try checkUsable()
         let (t, idx) = try store.index(index)
         guard idx.schema.algorithm == .btree else {
             throw StoreError(.invalidBound, "index `\(idx.schema.name)` is a hash index: it supports point lookups only")
@@ -134,6 +163,7 @@ extension StoreReading {
 
     /// Row ids (and bytes) matching a point lookup, collected.
     public func seekRows(_ index: IndexId, _ key: IndexKey) throws(StoreError) -> [[UInt8]] {
+        try checkUsable()
         var out: [[UInt8]] = []
         try seek(index, key) { _, r in
             out.append(Array(r))
@@ -144,6 +174,7 @@ extension StoreReading {
 
     /// Rows in a range, collected.
     public func rangeRows(_ index: IndexId, from lower: IndexBound, to upper: IndexBound) throws(StoreError) -> [[UInt8]] {
+        try checkUsable()
         var out: [[UInt8]] = []
         try range(index, from: lower, to: upper) { _, r in
             out.append(Array(r))
