@@ -14,14 +14,21 @@ public import StarlingTypes
 public final class Datastore {
     var tables: [TableId: Table] = [:]
     var tableIdsByName: [String: TableId] = [:]
-    var indexesById: [IndexId: (Table, TableIndex)] = [:]
+    /// Tables by slot (see ``slot(of:)``): array lookups on the hot path instead of hashing.
+    private var tableSlots: [Table?] = []
+    /// Indexes by id (ids are dense).
+    private var indexSlots: [IndexSlot?] = []
     var nextTableId: TableId = SystemTables.firstUserTableId
     var nextIndexId: IndexId = 0
     var nextSequenceId: SequenceId = 0
     var nextConstraintId: ConstraintId = 0
 
     /// The open mutable transaction, if any.
-    var tx: TxState?
+    var tx: TxState? {
+        didSet { openTxId = tx?.id ?? 0 }
+    }
+    /// The open transaction's id, or 0 (checked on every operation, so kept apart from `tx`).
+    private(set) var openTxId: UInt64 = 0
     var txCounter: UInt64 = 0
     /// Tables touched by the open transaction, in first-touch order.
     var touched: [Table] = []
@@ -62,8 +69,8 @@ public final class Datastore {
     /// Whether a mutable transaction is open.
     public var inTransaction: Bool { tx != nil }
 
-    func checkOpen(_ id: UInt64) throws(StoreError) {
-        guard let tx, tx.id == id else {
+    @inline(__always) func checkOpen(_ id: UInt64) throws(StoreError) {
+        guard openTxId == id else {
             throw StoreError(.transactionClosed, "the transaction was already committed or rolled back")
         }
     }
@@ -76,9 +83,17 @@ public final class Datastore {
             nextConstraintId: nextConstraintId)
     }
 
-    func table(_ id: TableId) throws(StoreError) -> Table {
-        guard let t = tables[id] else { throw StoreError(.noSuchTable, "no table with id \(id)") }
+    @inline(__always) func table(_ id: TableId) throws(StoreError) -> Table {
+        let s = Datastore.slot(of: id)
+        guard s < tableSlots.count, let t = tableSlots[s] else {
+            throw StoreError(.noSuchTable, "no table with id \(id)")
+        }
         return t
+    }
+
+    /// Position of a table id in `tableSlots`: system ids first, then user ids.
+    @inline(__always) static func slot(of id: TableId) -> Int {
+        id < SystemTables.firstUserTableId ? Int(id) : Int(id - SystemTables.firstUserTableId) + 64
     }
 
     func table(named name: String) throws(StoreError) -> Table {
@@ -90,27 +105,43 @@ public final class Datastore {
 
     /// Finds an index by id across all tables.
     func index(_ id: IndexId) throws(StoreError) -> (Table, TableIndex) {
-        guard let found = indexesById[id] else { throw StoreError(.noSuchIndex, "no index with id \(id)") }
-        return found
+        guard Int(id) < indexSlots.count, let found = indexSlots[Int(id)] else {
+            throw StoreError(.noSuchIndex, "no index with id \(id)")
+        }
+        return (found.table, found.index)
     }
 
     /// Registers a table object (no system rows, no undo): used by bootstrap and createTable.
     func register(_ table: Table) {
         tables[table.id] = table
         tableIdsByName[table.name] = table.id
-        for idx in table.indexes { indexesById[idx.id] = (table, idx) }
+        let s = Datastore.slot(of: table.id)
+        if s >= tableSlots.count { tableSlots += Array(repeating: nil, count: s + 1 - tableSlots.count) }
+        tableSlots[s] = table
+        for idx in table.indexes {
+            let i = Int(idx.id)
+            if i >= indexSlots.count { indexSlots += Array(repeating: nil, count: i + 1 - indexSlots.count) }
+            indexSlots[i] = IndexSlot(table: table, index: idx)
+        }
     }
 
     func unregister(_ id: TableId) {
         guard let t = tables.removeValue(forKey: id) else { return }
         tableIdsByName[t.name] = nil
-        for idx in t.indexes { indexesById[idx.id] = nil }
+        tableSlots[Datastore.slot(of: id)] = nil
+        for idx in t.indexes { indexSlots[Int(idx.id)] = nil }
     }
 
     // MARK: memory
 
     /// Bytes held by row pages of every table (free slots included).
     public var pageBytes: Int { tables.values.reduce(0) { $0 + $1.rows.allocatedBytes } }
+}
+
+/// An index and the table it belongs to.
+struct IndexSlot {
+    unowned(unsafe) let table: Table
+    unowned(unsafe) let index: TableIndex
 }
 
 /// Id counters saved at the start of a transaction (restored on rollback).

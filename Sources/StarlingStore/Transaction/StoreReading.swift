@@ -14,7 +14,7 @@ public struct ReadTx: StoreReading {
     public let store: Datastore
 
     public func checkUsable() throws(StoreError) {
-        guard store.tx == nil else {
+        guard store.openTxId == 0 else {
             throw StoreError(.transactionClosed, "a read handle cannot be used while a mutable transaction is open")
         }
     }
