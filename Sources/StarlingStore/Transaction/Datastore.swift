@@ -1,4 +1,4 @@
-public import StarlingTypes
+import StarlingTypes
 
 /// An in-memory database: tables described by schemas, system tables describing them, and
 /// transactions over them.
