@@ -19,6 +19,12 @@ final class TableIndex {
     private let firstType: AlgebraicType
     /// Byte offset of the first key column when it is fixed, else -1.
     private let firstFixedOffset: Int
+    /// For compact keys: the column's BSATN width and whether it is a bool (bytes must be 0/1).
+    private let compactWidth: Int
+    private let compactIsBool: Bool
+    /// The compact storages, unwrapped once (the hot lookup path avoids switching on `storage`).
+    private let compactTree: BTree<UInt64, RowId>?
+    private let compactHash: HashIndexMap<UInt64>?
 
     enum Storage {
         case btreeU64(BTree<UInt64, RowId>)
@@ -44,12 +50,29 @@ final class TableIndex {
         firstColumn = schema.columns[0]
         firstType = columnTypes[0]
         firstFixedOffset = layout.fixedOffsets[firstColumn] ?? -1
+        compactWidth = compact ? columnTypes[0].fixedSize! : 0
+        compactIsBool = columnTypes[0] == .bool
         switch (schema.algorithm, compact) {
         case (.btree, true): storage = .btreeU64(BTree())
         case (.btree, false): storage = .btreeBytes(BTree())
         case (.hash, true): storage = .hashU64(HashIndexMap())
         case (.hash, false): storage = .hashBytes(HashIndexMap())
         }
+        if case .btreeU64(let t) = storage { compactTree = t } else { compactTree = nil }
+        if case .hashU64(let m) = storage { compactHash = m } else { compactHash = nil }
+    }
+
+    /// The compact key encoded by `bsatn` when this index uses compact keys and the bytes are one
+    /// valid value of the key column; nil otherwise (callers then take the general path).
+    @inline(__always) func compactKey(fromBSATN bsatn: UnsafeRawBufferPointer) -> UInt64? {
+        guard usesU64, bsatn.count == compactWidth, !(compactIsBool && bsatn[0] > 1) else { return nil }
+        return KeyEncoder.u64Key(firstType, bsatn, at: 0)
+    }
+
+    /// Any row stored under a compact key.
+    @inline(__always) func first(compact key: UInt64) -> RowId? {
+        if let t = compactTree { return t.first(key) }
+        return compactHash.unsafelyUnwrapped.first(key)
     }
 
     // MARK: keys

@@ -7,7 +7,7 @@ final class RowStore {
     private(set) var pages: [Page?] = []
     private var freePageNumbers: [Int] = []
     /// Slot size → numbers of pages of that size that have a free slot.
-    private var available: [Int: [Int]] = [:]
+    private var available = PagesWithRoom()
     /// Number of live rows.
     private(set) var count = 0
     /// Sum of the BSATN sizes of the live rows.
@@ -43,7 +43,7 @@ final class RowStore {
         let slot = page.put(bytes, flagged: flagged)
         if !page.hasRoom {
             page.listedAsAvailable = false
-            if let i = available[size]?.lastIndex(of: pageNumber) { available[size]!.remove(at: i) }
+            available.remove(pageNumber, slotSize: size)
         }
         count += 1
         rowBytes += bytes.count
@@ -51,7 +51,7 @@ final class RowStore {
     }
 
     private func pageWithRoom(slotSize size: Int) -> Int {
-        if let n = available[size]?.last { return n }
+        if let n = available.last(slotSize: size) { return n }
         let page = Page(slotSize: size)
         page.listedAsAvailable = true
         let number: Int
@@ -62,7 +62,7 @@ final class RowStore {
             number = pages.count
             pages.append(page)
         }
-        available[size, default: []].append(number)
+        available.append(number, slotSize: size)
         return number
     }
 
@@ -75,10 +75,10 @@ final class RowStore {
         count -= 1
         if !page.listedAsAvailable {
             page.listedAsAvailable = true
-            available[page.slotSize, default: []].append(id.page)
+            available.append(id.page, slotSize: page.slotSize)
         }
-        if page.live == 0, let list = available[page.slotSize], list.count > 1 {
-            available[page.slotSize] = list.filter { $0 != id.page }
+        if page.live == 0, available.count(slotSize: page.slotSize) > 1 {
+            available.remove(id.page, slotSize: page.slotSize)
             if page === lastPage { lastPage = nil }
             pages[id.page] = nil
             freePageNumbers.append(id.page)
@@ -150,8 +150,46 @@ final class RowStore {
         pages = []
         lastPage = nil
         freePageNumbers = []
-        available = [:]
+        available = PagesWithRoom()
         count = 0
         rowBytes = 0
+    }
+}
+
+/// Per size class, the numbers of pages that have a free slot. Classes up to 16 KiB are array
+/// slots (no hashing on the insert/delete path); larger slot sizes go to a dictionary.
+struct PagesWithRoom {
+    private var small: [[Int]] = Array(repeating: [], count: 125)
+    private var large: [Int: [Int]] = [:]
+
+    /// The array position of a slot size produced by `RowStore.slotSize(forRowLength:)`, or nil.
+    @inline(__always) private static func classIndex(_ size: Int) -> Int? {
+        if size <= 256 { return size >> 2 }
+        if size <= 2048 { return 64 + (size - 256) >> 6 }
+        if size <= 16384 { return 92 + (size - 2048) >> 9 }
+        return nil
+    }
+
+    func last(slotSize: Int) -> Int? {
+        if let c = Self.classIndex(slotSize) { return small[c].last }
+        return large[slotSize]?.last
+    }
+
+    func count(slotSize: Int) -> Int {
+        if let c = Self.classIndex(slotSize) { return small[c].count }
+        return large[slotSize]?.count ?? 0
+    }
+
+    mutating func append(_ page: Int, slotSize: Int) {
+        if let c = Self.classIndex(slotSize) { small[c].append(page) } else { large[slotSize, default: []].append(page) }
+    }
+
+    /// Removes `page` (searching from the end, where recently used pages are).
+    mutating func remove(_ page: Int, slotSize: Int) {
+        if let c = Self.classIndex(slotSize) {
+            if let i = small[c].lastIndex(of: page) { small[c].remove(at: i) }
+        } else if let i = large[slotSize]?.lastIndex(of: page) {
+            large[slotSize]!.remove(at: i)
+        }
     }
 }

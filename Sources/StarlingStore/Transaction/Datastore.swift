@@ -111,6 +111,15 @@ public final class Datastore {
         return (found.table, found.index)
     }
 
+    /// ``index(_:)`` without taking strong references (the hot lookup path; the datastore keeps
+    /// both objects alive while their ids are registered).
+    @inline(__always) func indexSlot(_ id: IndexId) throws(StoreError) -> IndexSlot {
+        guard Int(id) < indexSlots.count, let found = indexSlots[Int(id)] else {
+            throw StoreError(.noSuchIndex, "no index with id \(id)")
+        }
+        return found
+    }
+
     /// Registers a table object (no system rows, no undo): used by bootstrap and createTable.
     func register(_ table: Table) {
         tables[table.id] = table

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension MutTx {
     /// Makes the transaction's changes the committed state and returns what changed. Fails with
     /// `transactionClosed` if the transaction already ended.
@@ -69,9 +73,7 @@ extension MutTx {
 /// Removes rows present in both lists (deleted and re-inserted with identical bytes), pairwise.
 func cancelIdentical(_ inserts: inout RowList, _ deletes: inout RowList) {
     // Small transactions (the common case: update one row) compare pairwise without hashing.
-    if inserts.count * deletes.count <= 16 {
-        guard inserts.contains(where: { r in deletes.contains { $0 == r } }) else { return }
-    }
+    if inserts.count * deletes.count <= 16, !anyIdentical(inserts, deletes) { return }
     var deleteCounts: [ArraySlice<UInt8>: Int] = [:]
     for d in deletes { deleteCounts[d, default: 0] += 1 }
     var cancelled: [ArraySlice<UInt8>: Int] = [:]
@@ -97,4 +99,20 @@ func cancelIdentical(_ inserts: inout RowList, _ deletes: inout RowList) {
     }
     inserts = keptInserts
     deletes = keptDeletes
+}
+
+/// Whether some row of `a` has the same bytes as some row of `b` (pairwise; for small lists).
+private func anyIdentical(_ a: RowList, _ b: RowList) -> Bool {
+    a.bytes.withUnsafeBytes { x in
+        b.bytes.withUnsafeBytes { y in
+            for i in a.indices {
+                let (xs, xe) = a.bounds(i)
+                for j in b.indices {
+                    let (ys, ye) = b.bounds(j)
+                    if xe - xs == ye - ys, memcmp(x.baseAddress! + xs, y.baseAddress! + ys, xe - xs) == 0 { return true }
+                }
+            }
+            return false
+        }
+    }
 }

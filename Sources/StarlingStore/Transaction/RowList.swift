@@ -16,8 +16,13 @@ public struct RowList: Sendable, Hashable, RandomAccessCollection {
 
     /// The bytes of row `i`.
     public subscript(i: Int) -> ArraySlice<UInt8> {
-        let start = i == 0 ? 0 : Int(ends[i - 1])
-        return bytes[start..<Int(ends[i])]
+        let (start, end) = bounds(i)
+        return bytes[start..<end]
+    }
+
+    /// Start and end offsets of row `i` in ``bytes``.
+    @inline(__always) public func bounds(_ i: Int) -> (start: Int, end: Int) {
+        (i == 0 ? 0 : Int(ends[i - 1]), Int(ends[i]))
     }
 
     public mutating func append(_ row: some Collection<UInt8>) {

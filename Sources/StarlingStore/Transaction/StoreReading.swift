@@ -130,7 +130,12 @@ extension StoreReading {
         _ body: (RowId, UnsafeRawBufferPointer) -> Bool
     ) throws(StoreError) {
         try checkUsable()
-        let (t, idx) = try store.index(index)
+        let slot = try store.indexSlot(index)
+        if columnCount == 1, slot.index.isUnique, let k = slot.index.compactKey(fromBSATN: keyBSATN) {
+            if let id = slot.index.first(compact: k) { _ = body(id, slot.table.rows.row(id)) }
+            return
+        }
+        let (t, idx) = (slot.table, slot.index)
         if columnCount < idx.columnTypes.count, idx.schema.algorithm == .hash {
             throw StoreError(.invalidBound, "hash index `\(idx.schema.name)` needs all \(idx.columnTypes.count) key columns")
         }
