@@ -4,7 +4,9 @@ import StarlingTypes
 ///
 /// Single-column keys of integer-like types up to 64 bits use a compact `UInt64` key; every other
 /// key (strings, wide integers, floats, identities, several columns) uses the order-preserving
-/// ``ByteKey`` encoding.
+/// ``ByteKey`` encoding. A unique index on a compact key also keeps a ``CompactHashMap``: point
+/// lookups and uniqueness checks (the hot paths of primary keys) cost one hash probe instead of a
+/// tree descent; the btree serves ranges.
 final class TableIndex {
     let id: IndexId
     let schema: IndexSchema
@@ -25,12 +27,16 @@ final class TableIndex {
     /// The compact storages, unwrapped once (the hot lookup path avoids switching on `storage`).
     private let compactTree: BTree<UInt64, RowId>?
     private let compactHash: HashIndexMap<UInt64>?
+    /// Key → row for unique indexes on compact keys.
+    private let uniqueMap: CompactHashMap?
 
     enum Storage {
         case btreeU64(BTree<UInt64, RowId>)
         case btreeBytes(BTree<ByteKey, RowId>)
         case hashU64(HashIndexMap<UInt64>)
         case hashBytes(HashIndexMap<ByteKey>)
+        /// A unique hash index on a compact key: only the ``uniqueMap``.
+        case uniqueHashU64(CompactHashMap)
     }
 
     /// A normalized key.
@@ -52,10 +58,12 @@ final class TableIndex {
         firstFixedOffset = layout.fixedOffsets[firstColumn] ?? -1
         compactWidth = compact ? columnTypes[0].fixedSize! : 0
         compactIsBool = columnTypes[0] == .bool
+        let map = compact && schema.isUnique ? CompactHashMap() : nil
+        uniqueMap = map
         switch (schema.algorithm, compact) {
         case (.btree, true): storage = .btreeU64(BTree())
         case (.btree, false): storage = .btreeBytes(BTree())
-        case (.hash, true): storage = .hashU64(HashIndexMap())
+        case (.hash, true): storage = map.map { .uniqueHashU64($0) } ?? .hashU64(HashIndexMap())
         case (.hash, false): storage = .hashBytes(HashIndexMap())
         }
         if case .btreeU64(let t) = storage { compactTree = t } else { compactTree = nil }
@@ -71,6 +79,7 @@ final class TableIndex {
 
     /// Any row stored under a compact key.
     @inline(__always) func first(compact key: UInt64) -> RowId? {
+        if let m = uniqueMap { return m.get(key) }
         if let t = compactTree { return t.first(key) }
         return compactHash.unsafelyUnwrapped.first(key)
     }
@@ -121,7 +130,9 @@ final class TableIndex {
     // MARK: maintenance
 
     func insert(_ key: Key, _ id: RowId) {
+        if let m = uniqueMap, case .u64(let k) = key { m.insertIfAbsent(k, id) }
         switch (storage, key) {
+        case (.uniqueHashU64, _): break
         case (.btreeU64(let t), .u64(let k)): t.insert(k, id)
         case (.btreeBytes(let t), .bytes(let k)): t.insert(k, id)
         case (.hashU64(let m), .u64(let k)): m.insert(k, id)
@@ -131,7 +142,9 @@ final class TableIndex {
     }
 
     func remove(_ key: Key, _ id: RowId) {
+        if let m = uniqueMap, case .u64(let k) = key { m.remove(k, id) }
         switch (storage, key) {
+        case (.uniqueHashU64, _): break
         case (.btreeU64(let t), .u64(let k)): t.remove(k, id)
         case (.btreeBytes(let t), .bytes(let k)): t.remove(k, id)
         case (.hashU64(let m), .u64(let k)): m.remove(k, id)
@@ -142,7 +155,8 @@ final class TableIndex {
 
     /// Any row stored under exactly `key`.
     @inline(__always) func first(_ key: Key) -> RowId? {
-        switch (storage, key) {
+        if let m = uniqueMap, case .u64(let k) = key { return m.get(k) }
+        return switch (storage, key) {
         case (.btreeU64(let t), .u64(let k)): t.first(k)
         case (.btreeBytes(let t), .bytes(let k)): t.first(k)
         case (.hashU64(let m), .u64(let k)): m.first(k)
@@ -152,7 +166,9 @@ final class TableIndex {
     }
 
     func removeAll() {
+        uniqueMap?.removeAll()
         switch storage {
+        case .uniqueHashU64: break
         case .btreeU64(let t): t.removeAll()
         case .btreeBytes(let t): t.removeAll()
         case .hashU64(let m): m.removeAll()
@@ -165,6 +181,10 @@ final class TableIndex {
     /// Calls `body` for each row whose key equals `key` (for a btree on several columns, `key` may
     /// be a prefix: every row whose key starts with it).
     func forEach<E: Error>(equalTo key: Key, _ body: (RowId) throws(E) -> Bool) throws(E) {
+        if let m = uniqueMap, case .u64(let k) = key {
+            if let id = m.get(k) { _ = try body(id) }
+            return
+        }
         switch (storage, key) {
         case (.btreeU64(let t), .u64(let k)):
             try t.forEach(from: .included(k), to: .included(k)) { (_, id) throws(E) in try body(id) }
@@ -199,7 +219,7 @@ final class TableIndex {
             case .excluded(let k): hi = .excluded(k.byteKey)
             }
             try t.forEach(from: lo, to: hi) { (_, id) throws(E) in try body(id) }
-        case .hashU64, .hashBytes:
+        case .hashU64, .hashBytes, .uniqueHashU64:
             preconditionFailure("range scan on a hash index")
         }
     }
@@ -211,6 +231,7 @@ final class TableIndex {
         case .btreeBytes(let t): t.count
         case .hashU64(let m): m.count
         case .hashBytes(let m): m.count
+        case .uniqueHashU64(let m): m.count
         }
     }
 }

@@ -8,31 +8,38 @@ struct RowLayout {
     let rowType: ProductType
     /// `fixedOffsets[i]` is the byte offset of column `i` when all columns before it are fixed-size.
     let fixedOffsets: [Int?]
-    /// The validation program: runs of fixed-size columns merged into one length check.
+    /// The validation program: runs of fixed-size columns merged into one length check. Kept as
+    /// trivial values (no reference counting while validating); complex types are in `others`.
     private let checks: [FieldCheck]
+    private let others: [AlgebraicType]
 
-    enum FieldCheck {
-        case fixed(Int)
-        case string
-        case other(AlgebraicType)
+    struct FieldCheck {
+        enum Kind: UInt8 { case fixed, string, other }
+        var kind: Kind
+        /// Bytes for `fixed`; index into `others` for `other`.
+        var operand: Int
     }
 
     init(_ rowType: ProductType) {
         self.rowType = rowType
         var checks: [FieldCheck] = []
+        var others: [AlgebraicType] = []
         for f in rowType.fields {
             switch f.type {
-            case .string: checks.append(.string)
+            case .string: checks.append(FieldCheck(kind: .string, operand: 0))
             case let t where t.fixedSize != nil && !t.containsSum:
-                if case .fixed(let n) = checks.last {
-                    checks[checks.count - 1] = .fixed(n + t.fixedSize!)
+                if let last = checks.last, last.kind == .fixed {
+                    checks[checks.count - 1].operand += t.fixedSize!
                 } else {
-                    checks.append(.fixed(t.fixedSize!))
+                    checks.append(FieldCheck(kind: .fixed, operand: t.fixedSize!))
                 }
-            case let t: checks.append(.other(t))
+            case let t:
+                checks.append(FieldCheck(kind: .other, operand: others.count))
+                others.append(t)
             }
         }
         self.checks = checks
+        self.others = others
         var offsets: [Int?] = []
         var at: Int? = 0
         for f in rowType.fields {
@@ -59,10 +66,10 @@ struct RowLayout {
     func validate(_ row: UnsafeRawBufferPointer) throws(BSATNError) {
         var r = BSATNReader(row)
         for c in checks {
-            switch c {
-            case .fixed(let n): try r.skip(n)
+            switch c.kind {
+            case .fixed: try r.skip(c.operand)
             case .string: try r.skipString()
-            case .other(let t): try r.skip(t)
+            case .other: try r.skip(others[c.operand])
             }
         }
         try r.expectEnd()

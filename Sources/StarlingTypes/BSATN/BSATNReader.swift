@@ -115,6 +115,10 @@ public struct BSATNReader {
 @usableFromInline func firstInvalidUTF8(_ bytes: UnsafeRawBufferPointer) -> Int? {
     var i = 0
     let n = bytes.count
+    // ASCII fast path: eight bytes at a time while no byte has its high bit set.
+    while i + 8 <= n, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+        i += 8
+    }
     while i < n {
         let b0 = bytes[i]
         if b0 < 0x80 {

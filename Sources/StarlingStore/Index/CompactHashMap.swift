@@ -1,0 +1,118 @@
+/// An open-addressing hash map from `UInt64` keys to row ids, for unique indexes on compact keys.
+///
+/// Linear probing over one array of 16-byte (key, row id) slots with a power-of-two capacity and
+/// a load factor of at most 7/8; deletion shifts later entries back (no tombstones), so probe
+/// sequences stay short under churn. An empty slot holds the row id `UInt64.max`, which no row
+/// can have. Compared with `Dictionary<UInt64, RowId>` this avoids SipHash (a multiplicative
+/// hash suffices: keys are not attacker-chosen bucket indexes, the table grows before probes get
+/// long) and uses ~60% of the memory.
+final class CompactHashMap {
+    private static let empty = UInt64.max
+
+    private var slots: UnsafeMutablePointer<(key: UInt64, value: UInt64)>
+    private var capacity: Int
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init(capacity minimum: Int = 16) {
+        var c = 16
+        while c < minimum { c <<= 1 }
+        capacity = c
+        shift = UInt64(64 - c.trailingZeroBitCount)
+        slots = .allocate(capacity: c)
+        slots.initialize(repeating: (0, Self.empty), count: c)
+    }
+
+    deinit { slots.deallocate() }
+
+    @inline(__always) private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// The row stored under `key`.
+    @inline(__always) func get(_ key: UInt64) -> RowId? {
+        let mask = capacity &- 1
+        var i = home(key)
+        while true {
+            let s = slots[i]
+            if s.value == Self.empty { return nil }
+            if s.key == key { return RowId(raw: s.value) }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Stores `id` under `key` unless the key is present; returns the row already stored, if any.
+    @discardableResult
+    func insertIfAbsent(_ key: UInt64, _ id: RowId) -> RowId? {
+        if (count &+ 1) &* 8 > capacity &* 7 { grow() }
+        let mask = capacity &- 1
+        var i = home(key)
+        while true {
+            let s = slots[i]
+            if s.value == Self.empty {
+                slots[i] = (key, id.raw)
+                count &+= 1
+                return nil
+            }
+            if s.key == key { return RowId(raw: s.value) }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Removes `key` if it maps to `id`; returns whether it did.
+    @discardableResult
+    func remove(_ key: UInt64, _ id: RowId) -> Bool {
+        let mask = capacity &- 1
+        var i = home(key)
+        while true {
+            let s = slots[i]
+            if s.value == Self.empty { return false }
+            if s.key == key {
+                guard s.value == id.raw else { return false }
+                break
+            }
+            i = (i &+ 1) & mask
+        }
+        // Backward-shift deletion: move later entries of the cluster into the hole when their
+        // home position allows it.
+        var hole = i
+        var j = (i &+ 1) & mask
+        while slots[j].value != Self.empty {
+            let h = home(slots[j].key)
+            // Entry j may move to `hole` if its home is not cyclically within (hole, j].
+            let inRange = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j)
+            if !inRange {
+                slots[hole] = slots[j]
+                hole = j
+            }
+            j = (j &+ 1) & mask
+        }
+        slots[hole] = (0, Self.empty)
+        count &-= 1
+        return true
+    }
+
+    func removeAll() {
+        slots.update(repeating: (0, Self.empty), count: capacity)
+        count = 0
+    }
+
+    private func grow() {
+        let old = slots
+        let oldCapacity = capacity
+        capacity <<= 1
+        shift -= 1
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: (0, Self.empty), count: capacity)
+        let mask = capacity &- 1
+        for k in 0..<oldCapacity where old[k].value != Self.empty {
+            var i = home(old[k].key)
+            while slots[i].value != Self.empty { i = (i &+ 1) & mask }
+            slots[i] = old[k]
+        }
+        old.deallocate()
+    }
+
+    /// Bytes of slot memory.
+    var allocatedBytes: Int { capacity * MemoryLayout<(key: UInt64, value: UInt64)>.stride }
+}
