@@ -123,28 +123,48 @@ enum KeyEncoder {
         withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
     }
 
-    /// Whether a single column of this type can use the compact `UInt64` key (see ``u64Key``).
-    static func fitsU64(_ type: AlgebraicType) -> Bool {
-        switch type {
-        case .bool, .u8, .i8, .u16, .i16, .u32, .i32, .u64, .i64, .timestamp, .timeDuration: true
-        default: false
-        }
-    }
-
-    /// The order-preserving `UInt64` key of a value of a type that ``fitsU64(_:)``, read at
-    /// `offset` of `bytes` (bounds already checked by validation).
-    @inline(__always) static func u64Key(_ type: AlgebraicType, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
-        switch type {
+    /// The compact `UInt64` key of a value of `kind`, read at `offset` of `bytes` (bounds already
+    /// checked by validation).
+    @inline(__always) static func u64Key(_ kind: CompactKeyKind, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        switch kind {
         case .u64: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        case .i64, .timestamp, .timeDuration:
-            UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) ^ (1 << 63)
+        case .i64: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) ^ (1 << 63)
         case .u32: UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         case .i32: UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) ^ 0x8000_0000)
         case .u16: UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
         case .i16: UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) ^ 0x8000)
-        case .u8, .bool: UInt64(bytes[offset])
+        case .u8: UInt64(bytes[offset])
         case .i8: UInt64(bytes[offset] ^ 0x80)
-        default: 0
+        }
+    }
+}
+
+/// Column types whose values map to an order-preserving `UInt64` (a trivial value, so the hot key
+/// paths copy no reference-counted `AlgebraicType`). Bool is `u8`; timestamps and durations are `i64`.
+enum CompactKeyKind: UInt8 {
+    case u8, i8, u16, i16, u32, i32, u64, i64
+
+    init?(_ type: AlgebraicType) {
+        switch type {
+        case .bool, .u8: self = .u8
+        case .i8: self = .i8
+        case .u16: self = .u16
+        case .i16: self = .i16
+        case .u32: self = .u32
+        case .i32: self = .i32
+        case .u64: self = .u64
+        case .i64, .timestamp, .timeDuration: self = .i64
+        default: return nil
+        }
+    }
+
+    /// Bytes of the column's BSATN encoding.
+    var width: Int {
+        switch self {
+        case .u8, .i8: 1
+        case .u16, .i16: 2
+        case .u32, .i32: 4
+        case .u64, .i64: 8
         }
     }
 }

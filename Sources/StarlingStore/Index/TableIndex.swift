@@ -19,6 +19,8 @@ final class TableIndex {
     /// Type and position of the first key column (the only one for compact keys).
     private let firstColumn: Int
     private let firstType: AlgebraicType
+    /// The compact kind of the key column (meaningful when `usesU64`).
+    private let compactKind: CompactKeyKind
     /// Byte offset of the first key column when it is fixed, else -1.
     private let firstFixedOffset: Int
     /// For compact keys: the column's BSATN width and whether it is a bool (bytes must be 0/1).
@@ -50,13 +52,15 @@ final class TableIndex {
         self.schema = schema
         self.layout = layout
         columnTypes = schema.columns.map { layout.rowType.fields[$0].type }
-        let compact = columnTypes.count == 1 && KeyEncoder.fitsU64(columnTypes[0])
+        let kind = columnTypes.count == 1 ? CompactKeyKind(columnTypes[0]) : nil
+        let compact = kind != nil
+        compactKind = kind ?? .u64
         isUnique = schema.isUnique
         usesU64 = compact
         firstColumn = schema.columns[0]
         firstType = columnTypes[0]
         firstFixedOffset = layout.fixedOffsets[firstColumn] ?? -1
-        compactWidth = compact ? columnTypes[0].fixedSize! : 0
+        compactWidth = compact ? compactKind.width : 0
         compactIsBool = columnTypes[0] == .bool
         let map = compact && schema.isUnique ? CompactHashMap() : nil
         uniqueMap = map
@@ -74,7 +78,7 @@ final class TableIndex {
     /// valid value of the key column; nil otherwise (callers then take the general path).
     @inline(__always) func compactKey(fromBSATN bsatn: UnsafeRawBufferPointer) -> UInt64? {
         guard usesU64, bsatn.count == compactWidth, !(compactIsBool && bsatn[0] > 1) else { return nil }
-        return KeyEncoder.u64Key(firstType, bsatn, at: 0)
+        return KeyEncoder.u64Key(compactKind, bsatn, at: 0)
     }
 
     /// Any row stored under a compact key.
@@ -90,7 +94,7 @@ final class TableIndex {
     @inline(__always) func key(ofRow row: UnsafeRawBufferPointer) -> Key {
         if usesU64 {
             let offset = firstFixedOffset >= 0 ? firstFixedOffset : layout.offset(of: firstColumn, in: row)
-            return .u64(KeyEncoder.u64Key(firstType, row, at: offset))
+            return .u64(KeyEncoder.u64Key(compactKind, row, at: offset))
         }
         var out: [UInt8] = []
         out.reserveCapacity(16)
@@ -115,7 +119,7 @@ final class TableIndex {
                 }
                 try r.skip(firstType)
                 try r.expectEnd()
-                return .u64(KeyEncoder.u64Key(firstType, bsatn, at: 0))
+                return .u64(KeyEncoder.u64Key(compactKind, bsatn, at: 0))
             }
             var out: [UInt8] = []
             for t in columnTypes.prefix(columnCount) { try KeyEncoder.append(t, from: &r, to: &out) }

@@ -4,7 +4,7 @@ import StarlingTypes
 ///
 /// Columns after only fixed-size columns have a fixed offset known from the schema; later ones are
 /// found by walking the bytes from the last fixed offset.
-struct RowLayout {
+final class RowLayout {
     let rowType: ProductType
     /// `fixedOffsets[i]` is the byte offset of column `i` when all columns before it are fixed-size.
     let fixedOffsets: [Int?]
