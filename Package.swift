@@ -32,8 +32,10 @@ let package = Package(
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
         .target(name: "StarlingTypes", swiftSettings: embeddableSettings),
         // Pages, rows, indexes, sequences, transactions, system tables.
+        // Tiny C helpers for the datastore's hot paths (a cache prefetch hint).
+        .target(name: "CStarlingSupport"),
         .target(
-            name: "StarlingStore", dependencies: ["StarlingTypes"],
+            name: "StarlingStore", dependencies: ["StarlingTypes", "CStarlingSupport"],
             // Tables and indexes are classes owned by one writer; dynamic exclusivity checks cost ~10%.
             swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),

@@ -1,3 +1,5 @@
+import CStarlingSupport
+
 /// An open-addressing hash map from `UInt64` keys to row ids, for unique indexes on compact keys.
 ///
 /// Linear probing over one array of 16-byte (key, row id) slots with a power-of-two capacity and
@@ -27,6 +29,11 @@ final class CompactHashMap {
 
     @inline(__always) private func home(_ key: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Starts loading the slot where `key` would be found (see `starling_prefetch`).
+    @inline(__always) func prefetch(_ key: UInt64) {
+        starling_prefetch(UnsafeRawPointer(slots + home(key)))
     }
 
     /// The row stored under `key`.

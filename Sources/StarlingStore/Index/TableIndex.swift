@@ -133,8 +133,32 @@ final class TableIndex {
 
     // MARK: maintenance
 
+    /// Whether uniqueness is enforced by claiming keys in the hash map (``claim(_:_:)``).
+    var claimsKeys: Bool { uniqueMap != nil }
+
+    /// Starts loading the hash slot the key of `row` will claim.
+    @inline(__always) func prefetchClaim(_ row: UnsafeRawBufferPointer) {
+        if let m = uniqueMap, case .u64(let k) = key(ofRow: row) { m.prefetch(k) }
+    }
+
+    /// Maps `key` to `id` in the unique hash map unless the key is taken; returns the holder.
+    @inline(__always) func claim(_ key: Key, _ id: RowId) -> RowId? {
+        guard let m = uniqueMap, case .u64(let k) = key else { return nil }
+        return m.insertIfAbsent(k, id)
+    }
+
+    /// Undoes a successful ``claim(_:_:)``.
+    func unclaim(_ key: Key, _ id: RowId) {
+        if let m = uniqueMap, case .u64(let k) = key { m.remove(k, id) }
+    }
+
     func insert(_ key: Key, _ id: RowId) {
         if let m = uniqueMap, case .u64(let k) = key { m.insertIfAbsent(k, id) }
+        insertOrdered(key, id)
+    }
+
+    /// Adds the entry to the index's main storage (not the unique hash map).
+    func insertOrdered(_ key: Key, _ id: RowId) {
         switch (storage, key) {
         case (.uniqueHashU64, _): break
         case (.btreeU64(let t), .u64(let k)): t.insert(k, id)
@@ -147,6 +171,11 @@ final class TableIndex {
 
     func remove(_ key: Key, _ id: RowId) {
         if let m = uniqueMap, case .u64(let k) = key { m.remove(k, id) }
+        removeOrdered(key, id)
+    }
+
+    /// Removes the entry from the index's main storage (not the unique hash map).
+    func removeOrdered(_ key: Key, _ id: RowId) {
         switch (storage, key) {
         case (.uniqueHashU64, _): break
         case (.btreeU64(let t), .u64(let k)): t.remove(k, id)

@@ -57,12 +57,37 @@ final class Table {
         return found
     }
 
-    /// The first unique index (other than none) whose key for `row` is taken by another row.
-    func uniqueConflict(_ row: UnsafeRawBufferPointer) -> (TableIndex, RowId)? {
-        for idx in indexes where idx.isUnique {
-            if let other = idx.first(idx.key(ofRow: row)) { return (idx, other) }
+    /// Stores a validated row unless a unique index already holds its key; then returns that
+    /// index and the row holding the key, leaving the table unchanged.
+    ///
+    /// Unique indexes on compact keys claim the key in their hash map *after* the ordered
+    /// indexes are updated (undone on a conflict, which is rare): the hash slot is prefetched
+    /// first, so its cache miss overlaps the btree descent instead of adding to it. Other unique
+    /// indexes are checked before anything changes.
+    func insertIfUnique(_ row: UnsafeRawBufferPointer, flagged: Bool) -> InsertOutcome {
+        for idx in indexes where idx.isUnique && !idx.claimsKeys {
+            if let other = idx.first(idx.key(ofRow: row)) { return .conflict(idx, other) }
         }
-        return nil
+        for idx in indexes where idx.claimsKeys { idx.prefetchClaim(row) }
+        let id = rows.insert(row, flagged: flagged)
+        let stored = rows.row(id)
+        for idx in indexes { idx.insertOrdered(idx.key(ofRow: stored), id) }
+        for (i, idx) in indexes.enumerated() where idx.claimsKeys {
+            guard let other = idx.claim(idx.key(ofRow: stored), id) else { continue }
+            for j in 0..<i where indexes[j].claimsKeys { indexes[j].unclaim(indexes[j].key(ofRow: stored), id) }
+            for undo in indexes { undo.removeOrdered(undo.key(ofRow: stored), id) }
+            rows.delete(id)
+            return .conflict(idx, other)
+        }
+        rowHashes?.insert(Table.hash(stored), id)
+        return .inserted(id)
+    }
+
+    /// What ``insertIfUnique(_:flagged:)`` did.
+    enum InsertOutcome {
+        case inserted(RowId)
+        /// `index` already maps the row's key to `row`.
+        case conflict(TableIndex, RowId)
     }
 
     /// Stores a validated row that violates no constraint and adds it to every index.

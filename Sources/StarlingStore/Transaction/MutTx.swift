@@ -55,16 +55,17 @@ public struct MutTx: StoreReading {
     }
 
     private func insertChecked(_ t: Table, _ row: UnsafeRawBufferPointer) throws(StoreError) -> RowId {
-        if let (idx, other) = t.uniqueConflict(row) {
+        if t.rowHashes != nil, let same = t.findIdentical(row) { return same }
+        switch t.insertIfUnique(row, flagged: true) {
+        case .inserted(let rid):
+            touch(t)
+            t.txInserted.append(rid)
+            return rid
+        case .conflict(let idx, let other):
             // An identical row is found through any unique index (not only the identity one).
             if t.rows.row(other).elementsEqual(row) { return other }
             throw uniqueViolation(t, idx, row)
         }
-        if t.rowHashes != nil, let same = t.findIdentical(row) { return same }
-        touch(t)
-        let rid = t.insertUnchecked(row, flagged: true)
-        t.txInserted.append(rid)
-        return rid
     }
 
     func uniqueViolation(_ t: Table, _ idx: TableIndex, _ row: UnsafeRawBufferPointer) -> StoreError {

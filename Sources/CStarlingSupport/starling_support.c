@@ -1,0 +1,2 @@
+// Header-only helpers; this file gives the target a compilation unit.
+#include "starling_support.h"
