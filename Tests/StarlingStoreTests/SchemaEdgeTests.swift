@@ -51,4 +51,28 @@ struct SchemaEdgeTests {
         _ = try db.write { tx throws(StoreError) in try tx.insert(t, values: [.bytes(big)]) }
         #expect(try db.read { tx in try tx.rows(t) }.first?.count == big.count + 4)
     }
+
+    @Test func conflictOnASecondCompactUniqueIndexUndoesTheFirstClaim() throws {
+        let schema = TableSchema(
+            name: "pairs", columns: [.init("a", .u32), .init("b", .u64), .init("c", .i16)], primaryKey: 0,
+            constraints: [ConstraintSchema(name: "", columns: [1]), ConstraintSchema(name: "", columns: [2])])
+        let (db, t) = try makeStore(schema)
+        try insertRows(db, t, [[.u32(1), .u64(10), .i16(-1)]])
+        let e = expectStoreError(.uniqueViolation) {
+            try db.write { tx throws(StoreError) in try tx.insert(t, values: [.u32(2), .u64(10), .i16(-2)]) }
+        }
+        expectContains(e?.message, "b = 10")
+        expectStoreError(.uniqueViolation) {
+            try db.write { tx throws(StoreError) in try tx.insert(t, values: [.u32(3), .u64(11), .i16(-1)]) }
+        }
+        let pk = try db.read { tx in try tx.indexId(columns: ["a"], table: t)! }
+        let c = try db.read { tx in try tx.indexId(columns: ["c"], table: t)! }
+        #expect(try db.read { tx in try tx.seekRows(pk, IndexKey(.u32(2))) }.isEmpty)
+        #expect(try db.read { tx in try tx.seekRows(pk, IndexKey(.u32(3))) }.isEmpty)
+        #expect(try db.read { tx in try tx.seekRows(c, IndexKey(.i16(-2))) }.isEmpty)
+        #expect(try db.read { tx in try tx.rangeRows(pk, from: .unbounded, to: .unbounded) }.count == 1)
+        // The keys of the refused rows are free again.
+        try insertRows(db, t, [[.u32(2), .u64(12), .i16(-2)], [.u32(3), .u64(11), .i16(-3)]])
+        #expect(try db.read { tx in try tx.rowCount(t) } == 3)
+    }
 }
