@@ -1,23 +1,13 @@
+import StarlingTypes
 import Testing
 
 @testable import StarlingStore
 
 /// The open-addressing map behind unique compact-key indexes, checked against `Dictionary`.
 struct CompactHashMapTests {
-    private struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [8, 64, 5000])
     func matchesADictionaryUnderChurn(keySpace: Int) {
-        var rng = RNG(state: UInt64(keySpace))
+        var rng = SplitMix64(seed: UInt64(keySpace))
         let map = CompactHashMap()
         var model: [UInt64: RowId] = [:]
         for step in 0..<60_000 {

@@ -9,19 +9,9 @@ import Testing
     import Darwin
 #endif
 
-/// Deterministic generator (SplitMix64) so a failing seed reproduces.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
+extension SplitMix64 {
+    fileprivate mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+    fileprivate mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
 }
 
 /// Seeds of the randomized tests: `STARLING_MODEL_SEED` (one seed) overrides the fixed ones.

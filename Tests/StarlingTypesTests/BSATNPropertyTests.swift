@@ -10,18 +10,7 @@ import Testing
 // Property-based BSATN tests over random types and values from a seeded generator. Every failure
 // message carries the seed and case number; set BSATN_SEED (decimal or 0x-hex) to explore others.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fully determined by its seed.
-struct BSATNSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias BSATNSplitMix64 = SplitMix64
 
 /// Random types (depth-limited, every case) and random values of them, with edge values mixed in.
 struct BSATNGenerator {

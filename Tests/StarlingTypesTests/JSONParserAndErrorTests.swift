@@ -391,7 +391,7 @@ struct JSONRandom {
 
 @Suite struct JSONRandomizedTests {
     @Test func randomTypesAndValuesRoundTrip() throws {
-        var g = JSONRandom(rng: JSONTestRNG(state: 42))
+        var g = JSONRandom(rng: JSONTestRNG(seed: 42))
         for _ in 0..<3_000 {
             let type = g.type(depth: 4)
             let value = g.value(type)
@@ -403,7 +403,7 @@ struct JSONRandom {
     }
 
     @Test func randomDocumentsPrintAndParse() throws {
-        var g = JSONRandom(rng: JSONTestRNG(state: 7))
+        var g = JSONRandom(rng: JSONTestRNG(seed: 7))
         for _ in 0..<3_000 {
             let doc = g.json(depth: 4)
             #expect(try JSONValue.parse(doc.text) == doc, "\(doc.text)")
@@ -412,7 +412,7 @@ struct JSONRandom {
 
     /// Corrupted documents either parse or fail with an offset inside the input; never crash.
     @Test func mutatedDocumentsFailCleanly() {
-        var g = JSONRandom(rng: JSONTestRNG(state: 9))
+        var g = JSONRandom(rng: JSONTestRNG(seed: 9))
         let alphabet = Array(#"{}[],:"\u0123456789-+.eEtrufalsn x"#.utf8) + [0x00, 0x0A, 0x80, 0xC3, 0xFF]
         for _ in 0..<5_000 {
             var bytes = g.json(depth: 3).utf8
