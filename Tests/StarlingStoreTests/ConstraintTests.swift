@@ -246,7 +246,7 @@ struct ConstraintTests {
             (
                 "insert values",
                 { tx throws(StoreError) in
-                    try tx.insert(SystemTables.stColumn, values: [.u32(t), .u16(9), .string("z"), .string("u8")])
+                    try tx.insert(SystemTables.stColumn, values: [.u32(t), .u16(9), .string("z"), .string("u8"), .bytes([6])])
                 }
             ),
             (

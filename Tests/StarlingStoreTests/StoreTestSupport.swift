@@ -72,3 +72,17 @@ func insertRows(_ db: Datastore, _ table: TableId, _ rows: [[AlgebraicValue]]) t
 func expectContains(_ text: String?, _ part: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(text?.contains(part) == true, "`\(text ?? "nil")` should contain `\(part)`", sourceLocation: sourceLocation)
 }
+
+extension AlgebraicValue {
+    /// The payload of a `.bytes` value (empty otherwise).
+    var bytesValue: [UInt8] {
+        if case .bytes(let b) = self { return b }
+        return []
+    }
+
+    /// The payload of a `.string` value.
+    var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+}

@@ -41,8 +41,10 @@ struct SystemTableTests {
             rows[SystemTables.stTable] == [[.u32(t), .string("thing"), .string("user"), .string("public"), .option(.u16(0))]])
         #expect(
             rows[SystemTables.stColumn] == [
-                [.u32(t), .u16(0), .string("id"), .string("u64")], [.u32(t), .u16(1), .string("name"), .string("string")],
-                [.u32(t), .u16(2), .string("score"), .string("i32")], [.u32(t), .u16(3), .string("tag"), .string("string")],
+                [.u32(t), .u16(0), .string("id"), .string("u64"), .bytes(AlgebraicType.u64.bsatn)],
+                [.u32(t), .u16(1), .string("name"), .string("string"), .bytes(AlgebraicType.string.bsatn)],
+                [.u32(t), .u16(2), .string("score"), .string("i32"), .bytes(AlgebraicType.i32.bsatn)],
+                [.u32(t), .u16(3), .string("tag"), .string("string"), .bytes(AlgebraicType.string.bsatn)],
             ])
         #expect(
             rows[SystemTables.stIndex] == [
@@ -71,7 +73,7 @@ struct SystemTableTests {
             ]
             .map { try tx.rowCount($0) }
         }
-        #expect(counts == [5 + 1, 29 + 4, 9 + 4, 6 + 2, 0 + 1])
+        #expect(counts == [5 + 1, 30 + 4, 9 + 4, 6 + 2, 0 + 1])
         // The index ids in st_index are the ones the datastore answers with.
         try db.read { tx in
             for name in ["thing_score_idx_btree", "thing_by_tag", "thing_name_idx_btree", "thing_id_idx_btree"] {
@@ -109,7 +111,13 @@ struct SystemTableTests {
                     ("primary_key", "option<u16>"),
                 ]
             ),
-            (1, [("table_id", "u32"), ("col_pos", "u16"), ("col_name", "string"), ("col_type", "string")]),
+            (
+                1,
+                [
+                    ("table_id", "u32"), ("col_pos", "u16"), ("col_name", "string"), ("col_type", "string"),
+                    ("col_type_bsatn", "bytes"),
+                ]
+            ),
             (
                 2,
                 [
@@ -137,7 +145,8 @@ struct SystemTableTests {
         for (t, cs) in expectedColumns {
             for (i, c) in cs.enumerated() { expectedColumnRows.insert([.u32(t), .u16(UInt16(i)), .string(c.0), .string(c.1)]) }
         }
-        #expect(columns == expectedColumnRows)
+        #expect(Set(columns.map { Array($0.prefix(4)) }) == expectedColumnRows)
+        #expect(columns.allSatisfy { row in (try? AlgebraicType.decode(from: row[4].bytesValue)).map { $0.description } == row[3].stringValue })
         func index(_ id: UInt32, _ t: TableId, _ name: String, _ c: [UInt16], _ unique: Bool) -> [AlgebraicValue] {
             [.u32(id), .u32(t), .string(name), .string("btree"), Self.cols(c), .bool(unique)]
         }
@@ -195,6 +204,7 @@ struct SystemTableTests {
                 let columns = sc.filter { $0[0] == .u32(id) }.sorted { SequenceTests.int($0[1]) < SequenceTests.int($1[1]) }
                 #expect(columns.map { $0[2] } == s.columns.map { .string($0.name) }, "\(name)")
                 #expect(columns.map { $0[3] } == s.columns.map { .string($0.type.description) })
+                #expect(columns.map { $0[4] } == s.columns.map { .bytes($0.type.bsatn) })
                 #expect(
                     Set(si.filter { $0[1] == .u32(id) }.map { [$0[2], $0[3], $0[4], $0[5]] })
                         == Set(

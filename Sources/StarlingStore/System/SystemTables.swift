@@ -5,7 +5,7 @@ import StarlingTypes
 /// | table | one row per | columns |
 /// | --- | --- | --- |
 /// | `st_table` | table | table_id, table_name, table_type, table_access, primary_key |
-/// | `st_column` | column | table_id, col_pos, col_name, col_type (readable rendering) |
+/// | `st_column` | column | table_id, col_pos, col_name, col_type (readable rendering), col_type_bsatn (the type in BSATN) |
 /// | `st_index` | index | index_id, table_id, index_name, index_algorithm, columns, is_unique |
 /// | `st_constraint` | unique constraint | constraint_id, table_id, constraint_name, constraint_kind, columns |
 /// | `st_sequence` | sequence | sequence_id, table_id, sequence_name, col_pos, start, increment, min_value, max_value, allocated |
@@ -34,7 +34,11 @@ public enum SystemTables {
         (
             stColumn,
             systemSchema(
-                "st_column", [("table_id", .u32), ("col_pos", .u16), ("col_name", .string), ("col_type", .string)],
+                "st_column",
+                [
+                    ("table_id", .u32), ("col_pos", .u16), ("col_name", .string), ("col_type", .string),
+                    ("col_type_bsatn", .bytes),
+                ],
                 pk: nil, unique: [[0, 1]])
         ),
         (
@@ -105,7 +109,9 @@ public enum SystemTables {
                 .option(s.primaryKey.map { .u16(UInt16($0)) }),
             ])
         for (i, c) in s.columns.enumerated() {
-            add(stColumn, [.u32(table.id), .u16(UInt16(i)), .string(c.name), .string(c.type.description)])
+            add(
+                stColumn,
+                [.u32(table.id), .u16(UInt16(i)), .string(c.name), .string(c.type.description), .bytes(c.type.bsatn)])
         }
         for idx in table.indexes {
             add(

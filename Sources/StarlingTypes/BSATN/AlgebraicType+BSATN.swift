@@ -65,6 +65,23 @@ extension AlgebraicType {
         type.encode(to: &w)
     }
 
+    /// This type's BSATN encoding.
+    public var bsatn: [UInt8] {
+        var w = BSATNWriter()
+        encode(to: &w)
+        return w.bytes
+    }
+
+    /// Decodes exactly one type from `bytes` (trailing bytes are an error).
+    public static func decode(from bytes: some ContiguousBytes) throws(BSATNError) -> AlgebraicType {
+        try bytes.withBytes { (buf: UnsafeRawBufferPointer) throws(BSATNError) -> AlgebraicType in
+            var r = BSATNReader(buf)
+            let t = try decode(from: &r)
+            try r.expectEnd()
+            return t
+        }
+    }
+
     /// Reads one type.
     public static func decode(from r: inout BSATNReader) throws(BSATNError) -> AlgebraicType {
         try decode(from: &r, depth: 0)
