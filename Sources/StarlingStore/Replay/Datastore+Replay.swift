@@ -1,0 +1,192 @@
+import StarlingTypes
+
+extension Datastore {
+    /// Applies a committed transaction's delta read back from the commitlog (recovery).
+    ///
+    /// System tables are applied first; tables whose `st_table` row appears are then created from
+    /// their system rows (with the ids they had), sequences resume after their reserved block, and
+    /// finally user tables are applied — deletes before inserts, as commit produced them. Fails
+    /// (leaving the datastore unusable for further replay) if the delta does not fit the state:
+    /// a row to delete that is missing, a row that breaks a constraint, an unknown table.
+    public func replay(_ delta: TxDelta) throws(StoreError) {
+        precondition(tx == nil, "replay while a transaction is open")
+        var createdTables: [TableId] = []
+        var sequencesChanged = false
+        for d in delta.tables where d.tableId < SystemTables.firstUserTableId {
+            let t = try table(d.tableId)
+            try apply(d, to: t)
+            if d.tableId == SystemTables.stTable {
+                guard d.deletes.isEmpty else {
+                    throw StoreError(.invalidSchema, "log replay: dropping tables is not supported by this version")
+                }
+                for row in d.inserts { createdTables.append(SystemRows.u32(row, at: 0)) }
+            }
+            if d.tableId == SystemTables.stSequence { sequencesChanged = true }
+        }
+        for id in createdTables { try recreateTable(id) }
+        if sequencesChanged { try resumeSequences() }
+        for d in delta.tables where d.tableId >= SystemTables.firstUserTableId {
+            try apply(d, to: try table(d.tableId))
+        }
+    }
+
+    /// Decodes a commitlog payload and replays it.
+    public func replay(payload: UnsafeRawBufferPointer) throws(StoreError) {
+        try replay(CommitRecord.decode(payload).delta)
+    }
+
+    private func apply(_ d: TableDelta, to t: Table) throws(StoreError) {
+        for i in d.deletes.indices {
+            let (start, end) = d.deletes.bounds(i)
+            let found = d.deletes.bytes.withUnsafeBytes { all in
+                t.findIdentical(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+            }
+            guard let found else {
+                throw StoreError(.rowNotFound, "log replay: a deleted row of table `\(t.name)` is not in the table")
+            }
+            t.deleteUnchecked(found)
+        }
+        for i in d.inserts.indices {
+            let (start, end) = d.inserts.bounds(i)
+            try d.inserts.bytes.withBytes { (all) throws(StoreError) in
+                let row = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                do throws(BSATNError) { try t.layout.validate(row) } catch { throw .typeMismatch(table: t.name, error) }
+                if t.rowHashes != nil, t.findIdentical(row) != nil { return }
+                if case .conflict(let idx, _) = t.insertIfUnique(row, flagged: false) {
+                    throw StoreError(
+                        .uniqueViolation,
+                        "log replay: a row inserted into `\(t.name)` collides in unique index `\(idx.schema.name)` (\(t.describeKey(idx, row: row)))"
+                    )
+                }
+            }
+        }
+    }
+
+    /// Builds the table `id` from its rows in the system tables and registers it.
+    private func recreateTable(_ id: TableId) throws(StoreError) {
+        let rows = SystemRows(self, table: id)
+        let schema = try rows.schema()
+        let table = Table(id: id, schema: schema, indexIds: rows.indexIds, sequenceIds: rows.sequenceIds)
+        register(table)
+        nextTableId = max(nextTableId, id + 1)
+        nextIndexId = max(nextIndexId, (rows.indexIds.max() ?? 0) + 1)
+        nextSequenceId = max(nextSequenceId, rows.sequenceIds.max().map { $0 + 1 } ?? 0)
+        nextConstraintId = max(nextConstraintId, rows.constraintIds.max().map { $0 + 1 } ?? 0)
+    }
+
+    /// Sets every sequence to resume after the block its `st_sequence` row reserves.
+    private func resumeSequences() throws(StoreError) {
+        let st = try table(SystemTables.stSequence)
+        st.rows.forEach { _, row in
+            let values = SystemRows.decode(st, row)
+            guard case .u32(let seqId) = values[0], case .u32(let tableId) = values[1], case .i128(let allocated) = values[8],
+                let t = try? table(tableId), let i = t.sequences.firstIndex(where: { $0.id == seqId })
+            else { return true }
+            t.sequences[i].allocated = allocated
+            t.sequences[i].next = allocated + t.sequences[i].schema.increment
+            return true
+        }
+    }
+}
+
+/// The system-table rows describing one table, decoded back into a schema.
+struct SystemRows {
+    let tableRow: [AlgebraicValue]
+    let columns: [[AlgebraicValue]]
+    let indexes: [[AlgebraicValue]]
+    let constraints: [[AlgebraicValue]]
+    let sequences: [[AlgebraicValue]]
+    let tableId: TableId
+
+    init(_ store: Datastore, table id: TableId) {
+        tableId = id
+        func rows(_ st: TableId) -> [[AlgebraicValue]] {
+            guard let t = try? store.table(st) else { return [] }
+            var out: [[AlgebraicValue]] = []
+            t.rows.forEach { _, row in
+                let v = SystemRows.decode(t, row)
+                // Every system table has the described table's id in column 0 (st_table,
+                // st_column) or column 1 (st_index, st_constraint, st_sequence).
+                let owner = st == SystemTables.stTable || st == SystemTables.stColumn ? v[0] : v[1]
+                if owner == .u32(id) { out.append(v) }
+                return true
+            }
+            return out
+        }
+        tableRow = rows(SystemTables.stTable).first ?? []
+        columns = rows(SystemTables.stColumn).sorted { Self.int($0[1]) < Self.int($1[1]) }
+        indexes = rows(SystemTables.stIndex).sorted { Self.int($0[0]) < Self.int($1[0]) }
+        constraints = rows(SystemTables.stConstraint).sorted { Self.int($0[0]) < Self.int($1[0]) }
+        sequences = rows(SystemTables.stSequence).sorted { Self.int($0[0]) < Self.int($1[0]) }
+    }
+
+    var indexIds: [IndexId] { indexes.map { IndexId(Self.int($0[0])) } }
+    var sequenceIds: [SequenceId] { sequences.map { SequenceId(Self.int($0[0])) } }
+    var constraintIds: [ConstraintId] { constraints.map { ConstraintId(Self.int($0[0])) } }
+
+    /// The table's schema as it was created (already normalized: generated names and indexes
+    /// are in the rows).
+    func schema() throws(StoreError) -> TableSchema {
+        func bad(_ what: String) -> StoreError {
+            StoreError(.invalidSchema, "log replay: the system rows of table \(tableId) are inconsistent: \(what)")
+        }
+        guard tableRow.count == 5, case .string(let name) = tableRow[1], case .string(let type) = tableRow[2],
+            case .string(let access) = tableRow[3], case .option(let pk) = tableRow[4],
+            let tableType = TableType(rawValue: type), let tableAccess = TableAccess(rawValue: access)
+        else { throw bad("no valid st_table row") }
+        var columnSchemas: [ColumnSchema] = []
+        for (i, c) in columns.enumerated() {
+            guard Self.int(c[1]) == i, case .string(let n) = c[2], case .bytes(let t) = c[4] else { throw bad("column \(i)") }
+            do throws(BSATNError) {
+                columnSchemas.append(ColumnSchema(n, try AlgebraicType.decode(from: t)))
+            } catch {
+                throw bad("type of column `\(n)`: \(error.message)")
+            }
+        }
+        var indexSchemas: [IndexSchema] = []
+        for r in indexes {
+            guard case .string(let n) = r[2], case .string(let a) = r[3], let algorithm = IndexAlgorithm(rawValue: a),
+                case .bool(let unique) = r[5]
+            else { throw bad("index row") }
+            indexSchemas.append(IndexSchema(name: n, columns: Self.columnList(r[4]), algorithm: algorithm, isUnique: unique))
+        }
+        var constraintSchemas: [ConstraintSchema] = []
+        for r in constraints {
+            guard case .string(let n) = r[2] else { throw bad("constraint row") }
+            constraintSchemas.append(ConstraintSchema(name: n, columns: Self.columnList(r[4])))
+        }
+        var sequenceSchemas: [SequenceSchema] = []
+        for r in sequences {
+            guard case .string(let n) = r[2], case .i128(let start) = r[4], case .i128(let inc) = r[5],
+                case .i128(let lo) = r[6], case .i128(let hi) = r[7]
+            else { throw bad("sequence row") }
+            sequenceSchemas.append(
+                SequenceSchema(name: n, column: Self.int(r[3]), start: start, increment: inc, min: lo, max: hi))
+        }
+        return TableSchema(
+            name: name, columns: columnSchemas, primaryKey: pk.map { Self.int($0) }, indexes: indexSchemas,
+            constraints: constraintSchemas, sequences: sequenceSchemas, access: tableAccess, tableType: tableType)
+    }
+
+    static func decode(_ t: Table, _ row: UnsafeRawBufferPointer) -> [AlgebraicValue] {
+        guard case .product(let values) = try? AlgebraicValue.decode(.product(t.schema.rowType), from: row) else { return [] }
+        return values
+    }
+
+    static func u32(_ row: ArraySlice<UInt8>, at offset: Int) -> UInt32 {
+        row.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    }
+
+    static func int(_ v: AlgebraicValue) -> Int {
+        switch v {
+        case .u16(let x): Int(x)
+        case .u32(let x): Int(x)
+        default: -1
+        }
+    }
+
+    static func columnList(_ v: AlgebraicValue) -> [Int] {
+        guard case .array(let xs) = v else { return [] }
+        return xs.map(int)
+    }
+}
