@@ -46,7 +46,42 @@ struct StoreBenchmark {
         report("insert (one tx, \(rows) BSATN rows, validate + PK index)", rows, times, unit: "rows/s", budget: 2_000_000)
         lookupBenchmark(db, table, rows: rows, lookups: options["lookups"]!)
         updateBenchmark(db, table, rows: rows, updates: options["updates"]!)
+        replayBenchmark(rows: rows)
         memoryBenchmark(rows: options["memory-rows"]!)
+    }
+
+    /// Recovery's datastore side: decode commit records (100 inserts each, as a module's bulk
+    /// load would log them) and replay them into a fresh datastore. Reports payload MB/s.
+    func replayBenchmark(rows: Int) {
+        let db = Datastore()
+        var payloads: [[UInt8]] = []
+        var w = BSATNWriter(capacity: 64)
+        let (table, create) = try! db.write { tx throws(StoreError) in try tx.createTable(Self.schema) }
+        payloads.append(CommitRecord(timestamp: .unixEpoch, delta: create).encode())
+        var i = 0
+        while i < rows {
+            let (_, delta) = try! db.write { tx throws(StoreError) in
+                for k in i..<min(rows, i + 100) {
+                    Self.encodeRow(UInt64(k) &* 0x9E37_79B9 % UInt64(rows * 16), into: &w)
+                    try tx.insert(table, w.bytes)
+                }
+            }
+            payloads.append(CommitRecord(timestamp: .unixEpoch, delta: delta).encode())
+            i += 100
+        }
+        let bytes = payloads.reduce(0) { $0 + $1.count }
+        let times = (0..<runs).map { _ in
+            let fresh = Datastore()
+            return ContinuousClock().measure {
+                for p in payloads { try! p.withBytes { (b) throws(StoreError) in try fresh.replay(payload: b) } }
+            }
+        }
+        let seconds = times.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }.sorted()
+        let median = seconds[seconds.count / 2]
+        print(
+            "replay (decode + apply \(payloads.count) commit records, \(rows) rows, \(bytes >> 20) MiB): "
+                + "\(fmt(Double(bytes) / median / 1e6)) MB/s median, \(fmt(Double(rows) / median / 1e6))M rows/s "
+                + "(budget for log replay ≥ 300 MB/s)")
     }
 
     /// The duration of the last ``insertBenchmarkOnce(rows:)``.
