@@ -24,6 +24,9 @@ let package = Package(
         .executable(name: "starling-bench", targets: ["StarlingBench"]),
         .library(name: "StarlingTypes", targets: ["StarlingTypes"]),
         .library(name: "StarlingStore", targets: ["StarlingStore"]),
+        .library(name: "StarlingDurability", targets: ["StarlingDurability"]),
+        .library(name: "StarlingDatabase", targets: ["StarlingDatabase"]),
+        .executable(name: "starling-crash-writer", targets: ["StarlingCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -39,6 +42,14 @@ let package = Package(
             // Tables and indexes are classes owned by one writer; dynamic exclusivity checks cost ~10%.
             swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // The commitlog: segments of CRC-checked records holding opaque payloads, group commit.
+        .target(name: "StarlingDurability", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
+        // One durable database: the datastore plus its commitlog (recovery = replay).
+        .target(
+            name: "StarlingDatabase", dependencies: ["StarlingStore", "StarlingDurability"], swiftSettings: strictSettings),
+        // The crash tests' child process: commits transactions until it is killed.
+        .executableTarget(
+            name: "StarlingCrashWriter", dependencies: ["StarlingDatabase"], swiftSettings: strictSettings),
         // The CLI as a library of commands (testable in-process) plus a thin executable.
         .target(
             name: "StarlingCLI",
@@ -66,5 +77,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "StarlingStoreTests", dependencies: ["StarlingStore"], swiftSettings: strictSettings),
+        .testTarget(name: "StarlingDurabilityTests", dependencies: ["StarlingDurability"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StarlingDatabaseTests", dependencies: ["StarlingDatabase", "StarlingCrashWriter"],
+            swiftSettings: strictSettings),
     ]
 )
