@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "StarlingBench",
-            dependencies: ["StarlingTypes", "StarlingStore"],
+            dependencies: ["StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase"],
             path: "Benchmarks/StarlingBench",
             swiftSettings: strictSettings
         ),

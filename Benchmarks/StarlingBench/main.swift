@@ -1,5 +1,7 @@
-// starling-bench: prints the datastore figures the foundation issue budgets.
-// Run with: swift run -c release starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
+// starling-bench: prints the figures the issues budget (release builds only).
+//
+//     swift run -c release starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
+//     swift run -c release starling-bench log [--txs N] [--writers N] [--dir PATH]
 
 import StarlingStore
 import StarlingTypes
@@ -8,8 +10,13 @@ import StarlingTypes
 import Glibc
 #endif
 
+let usage = """
+    usage: starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
+           starling-bench log [--txs N] [--writers N] [--every-commit-txs N]
+    """
 var options: [String: Int] = [
     "rows": 1_000_000, "lookups": 5_000_000, "updates": 1_000_000, "memory-rows": 10_000_000, "runs": 3,
+    "txs": 1_000_000, "writers": 64, "every-commit-txs": 20_000,
 ]
 var args = CommandLine.arguments.dropFirst()
 let suite = args.first.map { String($0) } ?? "store"
@@ -17,16 +24,16 @@ args = args.dropFirst()
 while let flag = args.first {
     args = args.dropFirst()
     guard flag.hasPrefix("--"), let value = args.first.flatMap({ Int($0) }) else {
-        print("usage: starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]")
+        print(usage)
         exit(2)
     }
     options[String(flag.dropFirst(2))] = value
     args = args.dropFirst()
 }
-guard suite == "store" else {
-    print("unknown suite `\(suite)`; available: store")
+switch suite {
+case "store": StoreBenchmark(options: options).run()
+case "log": LogBenchmark(options: options).run()
+default:
+    print("unknown suite `\(suite)`\n\(usage)")
     exit(2)
 }
-
-let bench = StoreBenchmark(options: options)
-bench.run()

@@ -1,0 +1,144 @@
+import Foundation
+import StarlingDatabase
+import StarlingDurability
+import StarlingStore
+import StarlingTypes
+
+/// The durability benchmarks: group-committed small transactions, every-commit from many
+/// concurrent writers (transactions per fsync), and recovery (log replay) speed.
+struct LogBenchmark {
+    let options: [String: Int]
+
+    /// One 40-byte row: (id u64, a u64, b u64, c u64, d u64).
+    static let schema = TableSchema(
+        name: "small", columns: ["id", "a", "b", "c", "d"].map { ColumnSchema($0, .u64) }, primaryKey: 0)
+
+    func run() {
+        print("starling-bench log (release build expected; on the data disk of this machine)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("starling-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let txs = options["txs"]!
+        batchCommits(dir: dir, txs: txs)
+        recovery(dir: dir, txs: txs)
+        everyCommit(dir: dir + "-ec", writers: options["writers"]!, txs: options["every-commit-txs"]!)
+        try? FileManager.default.removeItem(atPath: dir + "-ec")
+    }
+
+    /// Sequential single-row transactions through `Database` with `batch`, timed until the last
+    /// one is durable (the final flush is inside the timing).
+    func batchCommits(dir: String, txs: Int) {
+        let db = try! Database.open(directory: dir, fsync: .batch)
+        let (table, _, _) = try! db.write { tx throws(StoreError) in try tx.createTable(Self.schema) }
+        var w = BSATNWriter(capacity: 48)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for i in 0..<txs {
+            w.bytes.removeAll(keepingCapacity: true)
+            for k in 0..<5 { w.write(UInt64(i) &+ UInt64(k)) }
+            let row = w.bytes
+            try! db.write { tx throws(StoreError) in try tx.insert(table, row) }
+        }
+        try! db.close()
+        let s = seconds(clock.now - start)
+        print("batch: \(txs) single-row transactions (40-byte row) committed and durable: \(fmt(Double(txs) / s / 1e3))k tx/s (budget ≥ 200k tx/s)")
+    }
+
+    /// Reopens the database written by ``batchCommits(dir:txs:)`` and times recovery.
+    func recovery(dir: String, txs: Int) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let db = try! Database.open(directory: dir)
+        let s = seconds(clock.now - start)
+        let r = db.recovery
+        print(
+            "recovery: replayed \(r.records) records, \(r.bytes >> 20) MiB in \(fmt(s)) s: "
+                + "\(fmt(Double(r.bytes) / s / 1e6)) MB/s, \(fmt(Double(r.records) / s / 1e3))k tx/s (budget ≥ 300 MB/s)")
+        try! db.close()
+    }
+
+    /// `writers` threads appending 40-byte-row records to one log with `every-commit`, each
+    /// waiting for its fsync: transactions per second vs fsyncs per second.
+    func everyCommit(dir: String, writers: Int, txs: Int) {
+        let storage = CountingStorage(try! FileSegmentStorage(directory: dir + "/log"))
+        let log = try! Commitlog(storage: storage, nextOffset: 0, fsyncPolicy: .everyCommit)
+        let payload = CommitRecord(
+            timestamp: .unixEpoch,
+            delta: TxDelta(tables: [TableDelta(tableId: 4096, tableName: "small", inserts: RowList([[UInt8](repeating: 1, count: 40)]))])
+        ).encode()
+        let perWriter = max(1, txs / writers)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // One thread per writer (not a concurrentPerform pool, which runs one per core).
+        let group = DispatchGroup()
+        for _ in 0..<writers {
+            group.enter()
+            let thread = Thread {
+                for _ in 0..<perWriter { try! log.appendAndWait(payload) }
+                group.leave()
+            }
+            thread.start()
+        }
+        group.wait()
+        let s = seconds(clock.now - start)
+        try! log.close()
+        let total = perWriter * writers
+        print(
+            "every-commit: \(writers) writers, \(total) transactions: \(fmt(Double(total) / s / 1e3))k tx/s, "
+                + "\(fmt(Double(storage.syncs) / s)) fsyncs/s (\(fmt(Double(total) / Double(max(1, storage.syncs)))) tx per fsync)")
+    }
+
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    func fmt(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
+}
+
+/// Wraps a storage to count fsyncs of segment data.
+final class CountingStorage: SegmentStorage, @unchecked Sendable {
+    let inner: any SegmentStorage
+    private let lock = NSLock()
+    private var count = 0
+
+    init(_ inner: any SegmentStorage) { self.inner = inner }
+
+    var syncs: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
+    func counted() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+
+    func listSegments() throws(CommitlogError) -> [UInt64] { try inner.listSegments() }
+    func createSegment(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
+        CountingAppender(try inner.createSegment(start: start), self)
+    }
+    func openForAppend(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
+        CountingAppender(try inner.openForAppend(start: start), self)
+    }
+    func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] { try inner.readSegment(start: start) }
+    func truncateSegment(start: UInt64, length: Int) throws(CommitlogError) {
+        try inner.truncateSegment(start: start, length: length)
+    }
+    func removeSegment(start: UInt64) throws(CommitlogError) { try inner.removeSegment(start: start) }
+    func syncDirectory() throws(CommitlogError) { try inner.syncDirectory() }
+}
+
+final class CountingAppender: SegmentAppender {
+    let inner: any SegmentAppender
+    let owner: CountingStorage
+    init(_ inner: any SegmentAppender, _ owner: CountingStorage) {
+        self.inner = inner
+        self.owner = owner
+    }
+    var size: Int { inner.size }
+    func append(_ bytes: UnsafeRawBufferPointer) throws(CommitlogError) { try inner.append(bytes) }
+    func sync() throws(CommitlogError) {
+        owner.counted()
+        try inner.sync()
+    }
+    func close() throws(CommitlogError) { try inner.close() }
+}
