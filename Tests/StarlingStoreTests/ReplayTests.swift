@@ -121,6 +121,16 @@ struct ReplayTests {
         let db = Datastore()
         let delta = TxDelta(tables: [TableDelta(tableId: 9999, tableName: "", inserts: RowList([[1]]))])
         expectStoreError(.noSuchTable) { try db.replay(delta) }
+        // The payload path (recovery's) rejects truncations of a real record the same way.
+        let source = Datastore()
+        let (_, create) = try! source.write { tx throws(StoreError) in try tx.createTable(playerSchema()) }
+        let payload = CommitRecord(timestamp: .unixEpoch, delta: create).encode()
+        for cut in stride(from: 0, to: payload.count, by: 7) {
+            let e = expectStoreError(.typeMismatch) {
+                try Array(payload.prefix(cut)).withBytes { (b) throws(StoreError) in try Datastore().replay(payload: b) }
+            }
+            expectContains(e?.message, "malformed commit record")
+        }
     }
 
     @Test func recordRoundTripsWithReducerInfo() throws {

@@ -30,35 +30,110 @@ extension Datastore {
         }
     }
 
-    /// Decodes a commitlog payload and replays it.
+    /// Replays a commitlog payload straight from its bytes (no intermediate ``TxDelta``): the
+    /// recovery hot path. Same rules as ``replay(_:)``.
     public func replay(payload: UnsafeRawBufferPointer) throws(StoreError) {
-        try replay(CommitRecord.decode(payload).delta)
+        precondition(tx == nil, "replay while a transaction is open")
+        var r = BSATNReader(payload)
+        try decoding { () throws(BSATNError) in
+            try r.skip(8)  // timestamp
+            let at = r.position
+            switch try r.readU8() {
+            case 0:
+                try r.skipString()
+                try r.skip(32 + 16)
+                _ = try r.readByteSlice()
+            case 1: break
+            case let tag: throw BSATNError(.invalidTag, "invalid option tag \(tag) for the reducer", offset: at)
+            }
+        }
+        let n = try decoding { () throws(BSATNError) in try r.readLength(minElementSize: 12) }
+        var createdTables: [TableId] = []
+        var sequencesChanged = false
+        var schemaApplied = false
+        for _ in 0..<n {
+            let id: UInt32 = try decoding { () throws(BSATNError) in try r.readLE() }
+            if id >= SystemTables.firstUserTableId, !schemaApplied {
+                schemaApplied = true
+                try finishSchemaChanges(createdTables, sequencesChanged)
+            }
+            let t = try table(id)
+            // Inserts come first in the payload, but deletes must be applied first.
+            var inserts = r
+            try decoding { () throws(BSATNError) in try Self.skipRows(&r) }
+            try forEachRow(&r) { (row) throws(StoreError) in
+                if id == SystemTables.stTable {
+                    throw StoreError(.invalidSchema, "log replay: dropping tables is not supported by this version")
+                }
+                try deleteReplayed(row, from: t)
+            }
+            try forEachRow(&inserts) { (row) throws(StoreError) in
+                if id == SystemTables.stTable { createdTables.append(UInt32(littleEndian: row.loadUnaligned(as: UInt32.self))) }
+                try insertReplayed(row, into: t)
+            }
+            if id == SystemTables.stSequence { sequencesChanged = true }
+        }
+        if !schemaApplied { try finishSchemaChanges(createdTables, sequencesChanged) }
+        try decoding { () throws(BSATNError) in try r.expectEnd() }
+    }
+
+    /// Runs a decoding step, turning its error into a "malformed commit record" store error.
+    private func decoding<T>(_ step: () throws(BSATNError) -> T) throws(StoreError) -> T {
+        do { return try step() } catch {
+            throw StoreError(.typeMismatch, "malformed commit record: \(error.message) (byte \(error.offset))")
+        }
+    }
+
+    /// Runs `body` over a row list (u32 count, then u32-length-prefixed rows), advancing `r`.
+    private func forEachRow(
+        _ r: inout BSATNReader, _ body: (UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        let count = try decoding { () throws(BSATNError) in try r.readLength(minElementSize: 4) }
+        for _ in 0..<count {
+            try body(try decoding { () throws(BSATNError) in try r.readByteSlice() })
+        }
+    }
+
+    private static func skipRows(_ r: inout BSATNReader) throws(BSATNError) {
+        let count = try r.readLength(minElementSize: 4)
+        for _ in 0..<count { _ = try r.readByteSlice() }
+    }
+
+    private func finishSchemaChanges(_ created: [TableId], _ sequencesChanged: Bool) throws(StoreError) {
+        for id in created { try recreateTable(id) }
+        if sequencesChanged { try resumeSequences() }
     }
 
     private func apply(_ d: TableDelta, to t: Table) throws(StoreError) {
-        for i in d.deletes.indices {
-            let (start, end) = d.deletes.bounds(i)
-            let found = d.deletes.bytes.withUnsafeBytes { all in
-                t.findIdentical(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+        try d.deletes.bytes.withBytes { (all) throws(StoreError) in
+            for i in d.deletes.indices {
+                let (start, end) = d.deletes.bounds(i)
+                try deleteReplayed(UnsafeRawBufferPointer(rebasing: all[start..<end]), from: t)
             }
-            guard let found else {
-                throw StoreError(.rowNotFound, "log replay: a deleted row of table `\(t.name)` is not in the table")
-            }
-            t.deleteUnchecked(found)
         }
-        for i in d.inserts.indices {
-            let (start, end) = d.inserts.bounds(i)
-            try d.inserts.bytes.withBytes { (all) throws(StoreError) in
-                let row = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                do throws(BSATNError) { try t.layout.validate(row) } catch { throw .typeMismatch(table: t.name, error) }
-                if t.rowHashes != nil, t.findIdentical(row) != nil { return }
-                if case .conflict(let idx, _) = t.insertIfUnique(row, flagged: false) {
-                    throw StoreError(
-                        .uniqueViolation,
-                        "log replay: a row inserted into `\(t.name)` collides in unique index `\(idx.schema.name)` (\(t.describeKey(idx, row: row)))"
-                    )
-                }
+        try d.inserts.bytes.withBytes { (all) throws(StoreError) in
+            for i in d.inserts.indices {
+                let (start, end) = d.inserts.bounds(i)
+                try insertReplayed(UnsafeRawBufferPointer(rebasing: all[start..<end]), into: t)
             }
+        }
+    }
+
+    private func deleteReplayed(_ row: UnsafeRawBufferPointer, from t: Table) throws(StoreError) {
+        guard let found = t.findIdentical(row) else {
+            throw StoreError(.rowNotFound, "log replay: a deleted row of table `\(t.name)` is not in the table")
+        }
+        t.deleteUnchecked(found)
+    }
+
+    private func insertReplayed(_ row: UnsafeRawBufferPointer, into t: Table) throws(StoreError) {
+        do throws(BSATNError) { try t.layout.validate(row) } catch { throw .typeMismatch(table: t.name, error) }
+        if t.rowHashes != nil, t.findIdentical(row) != nil { return }
+        if case .conflict(let idx, _) = t.insertIfUnique(row, flagged: false) {
+            throw StoreError(
+                .uniqueViolation,
+                "log replay: a row inserted into `\(t.name)` collides in unique index `\(idx.schema.name)` (\(t.describeKey(idx, row: row)))"
+            )
         }
     }
 
