@@ -21,16 +21,21 @@ public final class Database {
     public let recovery: RecoveryReport
     /// Set when the log failed after a commit: memory and disk may differ, so no more writes.
     public private(set) var failure: DatabaseError?
+    /// The database's directory (nil in memory).
+    public let directory: String?
+    /// How many snapshots ``snapshot()`` keeps (the log before the oldest kept one is deleted).
+    public var snapshotsToKeep = 2
 
-    init(store: Datastore, log: Commitlog?, recovery: RecoveryReport) {
+    init(store: Datastore, log: Commitlog?, recovery: RecoveryReport, directory: String?) {
         self.store = store
         self.log = log
         self.recovery = recovery
+        self.directory = directory
     }
 
     /// A database that keeps nothing on disk.
     public static func inMemory() -> Database {
-        Database(store: Datastore(), log: nil, recovery: RecoveryReport())
+        Database(store: Datastore(), log: nil, recovery: RecoveryReport(), directory: nil)
     }
 
     /// Opens (or creates) the database whose log lives in `directory/log`, replaying the log.
@@ -38,9 +43,28 @@ public final class Database {
         directory: String, fsync: FsyncPolicy = .batch, maxSegmentSize: Int = 256 << 20,
         progress: ((CommitlogReplayProgress) -> Void)? = nil
     ) throws(DatabaseError) -> Database {
-        let store = Datastore()
+        var store = Datastore()
         let clock = ContinuousClock()
         let start = clock.now
+        // The newest snapshot that reads back whole; damaged ones are skipped with a warning.
+        var warnings: [String] = []
+        var snapshotOffset: UInt64 = 0
+        for offset in SnapshotFile.list(directory + "/snapshots").reversed() {
+            do throws(DatabaseError) {
+                let tables = try SnapshotFile.read(
+                    directory + "/snapshots/" + SnapshotFile.name(offset), expectedOffset: offset)
+                let loaded = Datastore()
+                do throws(StoreError) { try loaded.load(snapshot: tables) } catch {
+                    throw DatabaseError(.replay, "snapshot \(SnapshotFile.name(offset)) does not load: \(error.message)")
+                }
+                store = loaded
+                snapshotOffset = offset
+                break
+            } catch {
+                warnings.append("skipping snapshot \(SnapshotFile.name(offset)): \(error.message)")
+            }
+        }
+        let replayFrom = snapshotOffset
         let storage: FileSegmentStorage
         do { storage = try FileSegmentStorage(directory: directory + "/log") } catch {
             throw DatabaseError(.log, error.description)
@@ -49,7 +73,8 @@ public final class Database {
         do {
             opened = try Commitlog.open(
                 storage: storage, fsyncPolicy: fsync, maxSegmentSize: maxSegmentSize, progress: progress
-            ) { (offset: UInt64, payload: UnsafeRawBufferPointer) throws in
+            ) { [store] (offset: UInt64, payload: UnsafeRawBufferPointer) throws in
+                if offset < replayFrom { return }  // already in the snapshot
                 do throws(StoreError) {
                     try store.replay(payload: payload)
                 } catch {
@@ -65,10 +90,18 @@ public final class Database {
             throw DatabaseError(.log, "\(error)")
         }
         let recovered = opened.recovery
+        if let first = recovered.firstOffset, first > snapshotOffset {
+            try? opened.log.close()
+            throw DatabaseError(
+                .log,
+                "the log of \(directory) starts at transaction \(first), but no usable snapshot covers the transactions before it "
+                    + "(newest usable snapshot: \(snapshotOffset == 0 ? "none" : String(snapshotOffset))). Restore from a backup.")
+        }
         let report = RecoveryReport(
-            nextOffset: recovered.nextOffset, records: recovered.stats.records, bytes: recovered.stats.bytes,
-            warnings: recovered.warnings.map { (w: CommitlogWarning) in w.description }, duration: clock.now - start)
-        return Database(store: store, log: opened.log, recovery: report)
+            nextOffset: recovered.nextOffset, snapshotOffset: snapshotOffset == 0 ? nil : snapshotOffset,
+            records: recovered.stats.records, bytes: recovered.stats.bytes,
+            warnings: warnings + recovered.warnings.map { (w: CommitlogWarning) in w.description }, duration: clock.now - start)
+        return Database(store: store, log: opened.log, recovery: report, directory: directory)
     }
 
     /// Commits `tx` (begun on ``store``) and logs it; returns the delta and the log offset (nil
@@ -111,6 +144,38 @@ public final class Database {
         return (value, delta, offset)
     }
 
+    /// Takes a snapshot of the committed state now (after making the log durable up to it),
+    /// then applies retention: keeps the newest ``snapshotsToKeep`` snapshots and deletes the log
+    /// segments wholly before the oldest of them. Returns the snapshot's offset.
+    @discardableResult
+    public func snapshot() throws(DatabaseError) -> UInt64 {
+        guard let directory, let log else { throw DatabaseError(.log, "an in-memory database has no snapshots") }
+        do { try log.flush() } catch { throw DatabaseError(.log, error.description) }
+        let offset = log.nextOffset
+        let dir = directory + "/snapshots"
+        try SnapshotFile.write(store, offset: offset, directory: dir)
+        let all = SnapshotFile.list(dir)
+        let kept = all.suffix(max(1, snapshotsToKeep))
+        for old in all.dropLast(kept.count) { unlink(dir + "/" + SnapshotFile.name(old)) }
+        if let oldest = kept.first { try removeSegments(before: oldest) }
+        return offset
+    }
+
+    /// Deletes log segments all of whose records are below `offset`.
+    private func removeSegments(before offset: UInt64) throws(DatabaseError) {
+        guard let directory else { return }
+        do {
+            let storage = try FileSegmentStorage(directory: directory + "/log")
+            let starts = try storage.listSegments()
+            // Segment i holds [starts[i], starts[i+1]); the last one is the open segment.
+            for (i, start) in starts.enumerated().dropLast() where starts[i + 1] <= offset {
+                try storage.removeSegment(start: start)
+            }
+        } catch {
+            throw DatabaseError(.log, "retention: \(error.description)")
+        }
+    }
+
     /// Writes and fsyncs everything queued, then stops the log writer.
     public func close() throws(DatabaseError) {
         do { try log?.close() } catch { throw DatabaseError(.log, error.description) }
@@ -120,6 +185,8 @@ public final class Database {
 /// What recovery did when a database was opened.
 public struct RecoveryReport: Sendable {
     public var nextOffset: UInt64 = 0
+    /// The snapshot recovery started from, if any.
+    public var snapshotOffset: UInt64?
     public var records = 0
     public var bytes = 0
     /// Torn tails truncated and similar repairs, for the operator.
