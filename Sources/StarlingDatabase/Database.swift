@@ -25,12 +25,18 @@ public final class Database {
     public let directory: String?
     /// How many snapshots ``snapshot()`` keeps (the log before the oldest kept one is deleted).
     public var snapshotsToKeep = 2
+    /// Take a snapshot automatically once this many transactions were logged since the last one
+    /// (nil: only on demand).
+    public var snapshotEvery: UInt64? = nil
+    /// The offset of the newest snapshot (taken or recovered from).
+    public private(set) var lastSnapshotOffset: UInt64 = 0
 
     init(store: Datastore, log: Commitlog?, recovery: RecoveryReport, directory: String?) {
         self.store = store
         self.log = log
         self.recovery = recovery
         self.directory = directory
+        lastSnapshotOffset = recovery.snapshotOffset ?? 0
     }
 
     /// A database that keeps nothing on disk.
@@ -118,15 +124,17 @@ public final class Database {
         do { delta = try tx.commit() } catch { throw DatabaseError(.store, error.message) }
         guard let log, !delta.isEmpty else { return (delta, nil) }
         let payload = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta).encode()
+        let offset: UInt64
         do {
-            let offset = log.fsyncPolicy == .everyCommit ? try log.appendAndWait(payload) : try log.append(payload)
-            return (delta, offset)
+            offset = log.fsyncPolicy == .everyCommit ? try log.appendAndWait(payload) : try log.append(payload)
         } catch {
             let e = DatabaseError(
                 .log, "the commitlog failed after a commit; the database refuses further writes: \(error.description)")
             failure = e
             throw e
         }
+        if let every = snapshotEvery, offset + 1 >= lastSnapshotOffset + every { try snapshot() }
+        return (delta, offset)
     }
 
     /// Runs `body` in a transaction and commits it (rolls back if `body` throws).
@@ -154,6 +162,7 @@ public final class Database {
         let offset = log.nextOffset
         let dir = directory + "/snapshots"
         try SnapshotFile.write(store, offset: offset, directory: dir)
+        lastSnapshotOffset = offset
         let all = SnapshotFile.list(dir)
         let kept = all.suffix(max(1, snapshotsToKeep))
         for old in all.dropLast(kept.count) { unlink(dir + "/" + SnapshotFile.name(old)) }
@@ -176,9 +185,64 @@ public final class Database {
         }
     }
 
+    /// An online backup into `target` (created; must not exist yet): a fresh snapshot plus the
+    /// log from it on. Same as `try prepareBackup().copy(to: target)`.
+    public func backup(to target: String) throws(DatabaseError) {
+        try prepareBackup().copy(to: target)
+    }
+
+    /// The part of a backup that needs the writer: takes a snapshot and returns what to copy. The
+    /// returned plan's ``BackupPlan/copy(to:)`` may run on another thread while this database
+    /// keeps committing (the snapshot never changes; log segments only grow, and a record cut
+    /// short by the copy is a torn tail that recovery drops).
+    public func prepareBackup() throws(DatabaseError) -> BackupPlan {
+        guard let directory else { throw DatabaseError(.log, "an in-memory database cannot be backed up") }
+        let offset = try snapshot()
+        return BackupPlan(directory: directory, snapshotOffset: offset)
+    }
+
     /// Writes and fsyncs everything queued, then stops the log writer.
     public func close() throws(DatabaseError) {
         do { try log?.close() } catch { throw DatabaseError(.log, error.description) }
+    }
+}
+
+/// What to copy for a backup: one snapshot and the log from it on. Restore by opening a copy.
+public struct BackupPlan: Sendable {
+    public let directory: String
+    public let snapshotOffset: UInt64
+
+    /// Copies the snapshot and the log segments from the one holding ``snapshotOffset`` on into
+    /// `target` (created; must not exist), fsyncing every file and directory.
+    public func copy(to target: String) throws(DatabaseError) {
+        guard mkdir(target, 0o755) == 0 else {
+            throw DatabaseError(.log, "backup: cannot create \(target): \(String(cString: strerror(errno)))")
+        }
+        let name = SnapshotFile.name(snapshotOffset)
+        mkdir(target + "/snapshots", 0o755)
+        mkdir(target + "/log", 0o755)
+        try Self.copyFile(directory + "/snapshots/" + name, target + "/snapshots/" + name)
+        let storage: FileSegmentStorage
+        let starts: [UInt64]
+        do {
+            storage = try FileSegmentStorage(directory: directory + "/log")
+            starts = try storage.listSegments()
+        } catch {
+            throw DatabaseError(.log, "backup: \(error.description)")
+        }
+        let from = starts.lastIndex { $0 <= snapshotOffset } ?? 0
+        for start in starts[from...] {
+            let segment = storage.segmentName(start)
+            try Self.copyFile(directory + "/log/" + segment, target + "/log/" + segment)
+        }
+        SnapshotFile.syncDirectory(target + "/log")
+        SnapshotFile.syncDirectory(target + "/snapshots")
+        SnapshotFile.syncDirectory(target)
+    }
+
+    private static func copyFile(_ from: String, _ to: String) throws(DatabaseError) {
+        guard let bytes = SnapshotFile.readFile(from) else { throw DatabaseError(.log, "backup: cannot read \(from)") }
+        try SnapshotFile.writeDurably(bytes, to: to)
     }
 }
 
