@@ -1,7 +1,7 @@
 // starling-bench: prints the figures the issues budget (release builds only).
 //
 //     swift run -c release starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
-//     swift run -c release starling-bench log [--txs N] [--writers N] [--dir PATH]
+//     swift run -c release starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
 
 import StarlingStore
 import StarlingTypes
@@ -12,11 +12,11 @@ import Glibc
 
 let usage = """
     usage: starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
-           starling-bench log [--txs N] [--writers N] [--every-commit-txs N]
+           starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
     """
 var options: [String: Int] = [
     "rows": 1_000_000, "lookups": 5_000_000, "updates": 1_000_000, "memory-rows": 10_000_000, "runs": 3,
-    "txs": 1_000_000, "writers": 64, "every-commit-txs": 20_000,
+    "txs": 1_000_000, "writers": 64, "every-commit-txs": 20_000, "snapshot-rows": 10_000_000,
 ]
 var args = CommandLine.arguments.dropFirst()
 let suite = args.first.map { String($0) } ?? "store"
