@@ -92,8 +92,9 @@ enum SnapshotFile {
         syncDirectory(directory)
     }
 
-    /// Reads and verifies a snapshot; returns its rows per table (system tables first).
-    static func read(_ path: String, expectedOffset: UInt64) throws(DatabaseError) -> [(TableId, RowList)] {
+    /// Reads and verifies a snapshot; returns its rows per table (system tables first) as ranges
+    /// of the file's bytes.
+    static func read(_ path: String, expectedOffset: UInt64) throws(DatabaseError) -> SnapshotImage {
         guard let bytes = readFile(path) else { throw DatabaseError(.log, "snapshot \(path) cannot be read") }
         func bad(_ what: String, _ at: Int) -> DatabaseError {
             DatabaseError(.log, "snapshot \(path) is damaged at byte \(at): \(what)")
@@ -101,17 +102,17 @@ enum SnapshotFile {
         guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw bad("bad magic", 0) }
         guard load32(bytes, 12) == CRC32C.checksum(Array(bytes[0..<12])) else { throw bad("header checksum", 12) }
         guard load32(bytes, 8) == version else { throw bad("unsupported version \(load32(bytes, 8))", 8) }
-        var tables: [(TableId, RowList)] = []
+        var tables: [(table: TableId, sections: [Range<Int>])] = []
         var p = 16
-        while p < bytes.count {
-            guard p + 8 <= bytes.count else { throw bad("truncated chunk header", p) }
-            let length = Int(load32(bytes, p))
-            guard length <= bytes.count - p - 8 else { throw bad("truncated chunk", p) }
-            let payload = Array(bytes[(p + 4)..<(p + 4 + length)])
-            guard load32(bytes, p + 4 + length) == CRC32C.checksum(payload) else { throw bad("chunk checksum", p) }
-            do throws(BSATNError) {
-                try payload.withBytes { (b) throws(BSATNError) in
-                    var r = BSATNReader(b)
+        let complete: Bool = try bytes.withBytes { (all) throws(DatabaseError) -> Bool in
+            while p < all.count {
+                guard p + 8 <= all.count else { throw bad("truncated chunk header", p) }
+                let length = Int(load32(bytes, p))
+                guard length <= all.count - p - 8 else { throw bad("truncated chunk", p) }
+                let payload = UnsafeRawBufferPointer(rebasing: all[(p + 4)..<(p + 4 + length)])
+                guard load32(bytes, p + 4 + length) == CRC32C.checksum(payload) else { throw bad("chunk checksum", p) }
+                do throws(BSATNError) {
+                    var r = BSATNReader(payload)
                     let id: UInt32 = try r.readLE()
                     if id == footerId {
                         let offset: UInt64 = try r.readLE()
@@ -121,26 +122,24 @@ enum SnapshotFile {
                         _ = try r.readLE(UInt32.self)
                         _ = try r.readLE(UInt64.self)
                         try r.expectEnd()
-                        p = -1
-                        return
+                        return true
                     }
+                    // Validate the row list's framing now; rows are read in place when loading.
+                    let sectionStart = p + 4 + r.position
                     let n = try r.readLength(minElementSize: 4)
-                    var rows = RowList()
-                    for _ in 0..<n { rows.append(try r.readByteSlice()) }
+                    for _ in 0..<n { _ = try r.readByteSlice() }
                     try r.expectEnd()
-                    if let last = tables.last, last.0 == id {
-                        for i in rows.indices { tables[tables.count - 1].1.append(rows[i]) }
-                    } else {
-                        tables.append((id, rows))
-                    }
+                    if tables.last?.table != id { tables.append((id, [])) }
+                    tables[tables.count - 1].sections.append(sectionStart..<(p + 4 + length))
+                } catch {
+                    throw bad(error.message, p)
                 }
-            } catch {
-                throw bad(error.message, p)
+                p += 8 + length
             }
-            if p == -1 { return tables }
-            p += 8 + length
+            return false
         }
-        throw bad("no footer: the snapshot is incomplete", bytes.count)
+        guard complete else { throw bad("no footer: the snapshot is incomplete", bytes.count) }
+        return SnapshotImage(buffer: bytes, tables: tables)
     }
 
     private static func appendChunk(_ out: inout [UInt8], _ payload: [UInt8]) {
@@ -174,14 +173,23 @@ enum SnapshotFile {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: buffer[0..<n])
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
+                if n <= 0 {
+                    failed = n < 0
+                    break
+                }
+                done += n
+            }
+            count = done
         }
+        return failed ? nil : out
     }
 
     static func syncDirectory(_ directory: String) {

@@ -104,6 +104,34 @@ final class CompactHashMap {
         count = 0
     }
 
+    /// Inserts many (key, row) pairs at once, in the order of their home slots, so the writes
+    /// sweep the table instead of landing at random (a counting sort on the top 16 bits of the
+    /// home slot). Returns a pair whose key was already present, if any (nothing is inserted
+    /// for it).
+    func bulkInsert(_ pairs: [(key: UInt64, id: RowId)]) -> (key: UInt64, id: RowId)? {
+        reserve(count + pairs.count)
+        let bucketBits = min(16, 64 - Int(shift))
+        let bucketShift = UInt64(64 - bucketBits)
+        var counts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
+        @inline(__always) func bucket(_ key: UInt64) -> Int { Int((key &* 0x9E37_79B9_7F4A_7C15) >> bucketShift) }
+        for p in pairs { counts[bucket(p.key) + 1] += 1 }
+        for i in 1..<counts.count { counts[i] += counts[i - 1] }
+        var sorted = [(key: UInt64, id: RowId)](repeating: (0, RowId(raw: 0)), count: pairs.count)
+        for p in pairs {
+            let b = bucket(p.key)
+            sorted[counts[b]] = p
+            counts[b] += 1
+        }
+        var duplicate: (key: UInt64, id: RowId)?
+        for p in sorted where insertIfAbsent(p.key, p.id) != nil { duplicate = duplicate ?? p }
+        return duplicate
+    }
+
+    /// Makes room for `total` entries without further growth.
+    func reserve(_ total: Int) {
+        while total &* 8 > capacity &* 7 { grow() }
+    }
+
     private func grow() {
         let old = slots
         let oldCapacity = capacity

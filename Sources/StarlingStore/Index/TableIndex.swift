@@ -133,6 +133,14 @@ final class TableIndex {
 
     // MARK: maintenance
 
+    /// Claims many compact keys at once (bulk loads); returns a key that was already taken.
+    func bulkClaim(_ pairs: [(key: UInt64, id: RowId)]) -> (key: UInt64, id: RowId)? {
+        uniqueMap?.bulkInsert(pairs)
+    }
+
+    /// Makes room for `total` keys in the unique hash map (bulk loads).
+    func reserve(_ total: Int) { uniqueMap?.reserve(total) }
+
     /// Whether uniqueness is enforced by claiming keys in the hash map (``claim(_:_:)``).
     var claimsKeys: Bool { uniqueMap != nil }
 

@@ -105,6 +105,9 @@ extension Datastore {
     }
 
     private func apply(_ d: TableDelta, to t: Table) throws(StoreError) {
+        if d.inserts.count > 1024 {
+            for idx in t.indexes { idx.reserve(t.rows.count + d.inserts.count) }
+        }
         try d.deletes.bytes.withBytes { (all) throws(StoreError) in
             for i in d.deletes.indices {
                 let (start, end) = d.deletes.bounds(i)
@@ -266,26 +269,59 @@ struct SystemRows {
     }
 }
 
-extension Datastore {
-    /// Loads a snapshot's rows (per table, ascending ids, system tables included) into a fresh
-    /// datastore: rows the bootstrap already holds are skipped, the rest is replayed as one delta.
-    public func load(snapshot tables: [(TableId, RowList)]) throws(StoreError) {
-        var delta = TxDelta()
-        for (id, rows) in tables {
-            var inserts = rows
-            if id < SystemTables.firstUserTableId {
-                let t = try table(id)
-                inserts = RowList()
-                for i in rows.indices {
-                    let present = rows.bytes.withUnsafeBytes { all in
-                        let (start, end) = rows.bounds(i)
-                        return t.findIdentical(UnsafeRawBufferPointer(rebasing: all[start..<end])) != nil
-                    }
-                    if !present { inserts.append(rows[i]) }
+/// The rows of a snapshot as read from its file, without copying them: per table (ascending ids,
+/// system tables included), the byte ranges of `buffer` that hold row lists (a u32 count, then
+/// each row as a u32 length and its BSATN).
+public struct SnapshotImage: Sendable {
+    public var buffer: [UInt8]
+    public var tables: [(table: TableId, sections: [Range<Int>])]
+
+    public init(buffer: [UInt8], tables: [(table: TableId, sections: [Range<Int>])]) {
+        self.buffer = buffer
+        self.tables = tables
+    }
+
+    /// Calls `body` with every row of `sections`.
+    func forEachRow(
+        _ sections: [Range<Int>], _ body: (UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        try buffer.withBytes { (all) throws(StoreError) in
+            for section in sections {
+                var r = BSATNReader(UnsafeRawBufferPointer(rebasing: all[section]))
+                let n: Int
+                do throws(BSATNError) { n = try r.readLength(minElementSize: 4) } catch {
+                    throw StoreError(.typeMismatch, "snapshot: \(error.message)")
                 }
+                for _ in 0..<n {
+                    let row: UnsafeRawBufferPointer
+                    do throws(BSATNError) { row = try r.readByteSlice() } catch {
+                        throw StoreError(.typeMismatch, "snapshot: \(error.message)")
+                    }
+                    try body(row)
+                }
+            }
+        }
+    }
+}
+
+extension Datastore {
+    /// Loads a snapshot into a fresh datastore: system rows the bootstrap does not already hold
+    /// are replayed as one delta (creating the user tables), then every user table loads in bulk.
+    public func load(snapshot image: SnapshotImage) throws(StoreError) {
+        var delta = TxDelta()
+        for (id, sections) in image.tables where id < SystemTables.firstUserTableId {
+            let t = try table(id)
+            var inserts = RowList()
+            try image.forEachRow(sections) { row in
+                if t.findIdentical(row) == nil { inserts.append(row) }
             }
             if !inserts.isEmpty { delta.tables.append(TableDelta(tableId: id, tableName: "", inserts: inserts)) }
         }
         try replay(delta)
+        for (id, sections) in image.tables where id >= SystemTables.firstUserTableId {
+            let t = try table(id)
+            guard t.rows.count == 0 else { throw StoreError(.invalidSchema, "snapshot lists table `\(t.name)` twice") }
+            try t.bulkLoad { (body) throws(StoreError) in try image.forEachRow(sections, body) }
+        }
     }
 }

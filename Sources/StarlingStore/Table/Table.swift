@@ -90,6 +90,36 @@ final class Table {
         case conflict(TableIndex, RowId)
     }
 
+    /// Loads validated rows into an empty table at once: ordered indexes as rows arrive, unique
+    /// hash maps in one sorted sweep at the end. Fails (the table is then unusable) if a unique key
+    /// repeats.
+    func bulkLoad(
+        _ source: ((UnsafeRawBufferPointer) throws(StoreError) -> Void) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        precondition(rows.count == 0, "bulk load into a non-empty table")
+        var claims: [[(key: UInt64, id: RowId)]] = indexes.map { _ in [] }
+        try source { (row) throws(StoreError) in
+                do throws(BSATNError) { try layout.validate(row) } catch { throw .typeMismatch(table: name, error) }
+                let id = rows.insert(row, flagged: false)
+                let stored = rows.row(id)
+                for (i, idx) in indexes.enumerated() {
+                    let key = idx.key(ofRow: stored)
+                    if idx.claimsKeys, case .u64(let k) = key {
+                        claims[i].append((k, id))
+                    } else if idx.isUnique, idx.first(key) != nil {
+                        throw StoreError(.uniqueViolation, "bulk load: a key of unique index `\(idx.schema.name)` of `\(name)` repeats")
+                    }
+                    idx.insertOrdered(key, id)
+                }
+                rowHashes?.insert(Table.hash(stored), id)
+        }
+        for (i, idx) in indexes.enumerated() where idx.claimsKeys {
+            if idx.bulkClaim(claims[i]) != nil {
+                throw StoreError(.uniqueViolation, "bulk load: a key of unique index `\(idx.schema.name)` of `\(name)` repeats")
+            }
+        }
+    }
+
     /// Stores a validated row that violates no constraint and adds it to every index.
     func insertUnchecked(_ row: UnsafeRawBufferPointer, flagged: Bool) -> RowId {
         let id = rows.insert(row, flagged: flagged)
