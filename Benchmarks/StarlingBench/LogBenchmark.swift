@@ -3,6 +3,7 @@ import StarlingDatabase
 import StarlingDurability
 import StarlingStore
 import StarlingTypes
+import Synchronization
 
 /// The durability benchmarks: group-committed small transactions, every-commit from many
 /// concurrent writers (transactions per fsync), and recovery (log replay) speed.
@@ -92,7 +93,7 @@ struct LogBenchmark {
     /// `writers` threads appending 40-byte-row records to one log with `every-commit`, each
     /// waiting for its fsync: transactions per second vs fsyncs per second.
     func everyCommit(dir: String, writers: Int, txs: Int) {
-        let storage = CountingStorage(try! FileSegmentStorage(directory: dir + "/log"))
+        let storage = InstrumentedSegmentStorage(try! FileSegmentStorage(directory: dir + "/log"))
         let log = try! Commitlog(storage: storage, nextOffset: 0, fsyncPolicy: .everyCommit)
         let payload = CommitRecord(
             timestamp: .unixEpoch,
@@ -115,63 +116,14 @@ struct LogBenchmark {
         let s = seconds(clock.now - start)
         try! log.close()
         let total = perWriter * writers
+        let syncs = storage.syncs.load(ordering: .relaxed)
         print(
             "every-commit: \(writers) writers, \(total) transactions: \(fmt(Double(total) / s / 1e3))k tx/s, "
-                + "\(fmt(Double(storage.syncs) / s)) fsyncs/s (\(fmt(Double(total) / Double(max(1, storage.syncs)))) tx per fsync)")
+                + "\(fmt(Double(syncs) / s)) fsyncs/s (\(fmt(Double(total) / Double(max(1, syncs)))) tx per fsync, "
+                + "mean fsync \(fmt(Double(storage.syncNanoseconds.load(ordering: .relaxed)) / Double(max(1, syncs)) / 1000)) µs)")
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     func fmt(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
-}
-
-/// Wraps a storage to count fsyncs of segment data.
-final class CountingStorage: SegmentStorage, @unchecked Sendable {
-    let inner: any SegmentStorage
-    private let lock = NSLock()
-    private var count = 0
-
-    init(_ inner: any SegmentStorage) { self.inner = inner }
-
-    var syncs: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-
-    func counted() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
-
-    func listSegments() throws(CommitlogError) -> [UInt64] { try inner.listSegments() }
-    func createSegment(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
-        CountingAppender(try inner.createSegment(start: start), self)
-    }
-    func openForAppend(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
-        CountingAppender(try inner.openForAppend(start: start), self)
-    }
-    func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] { try inner.readSegment(start: start) }
-    func truncateSegment(start: UInt64, length: Int) throws(CommitlogError) {
-        try inner.truncateSegment(start: start, length: length)
-    }
-    func removeSegment(start: UInt64) throws(CommitlogError) { try inner.removeSegment(start: start) }
-    func syncDirectory() throws(CommitlogError) { try inner.syncDirectory() }
-}
-
-final class CountingAppender: SegmentAppender {
-    let inner: any SegmentAppender
-    let owner: CountingStorage
-    init(_ inner: any SegmentAppender, _ owner: CountingStorage) {
-        self.inner = inner
-        self.owner = owner
-    }
-    var size: Int { inner.size }
-    func append(_ bytes: UnsafeRawBufferPointer) throws(CommitlogError) { try inner.append(bytes) }
-    func sync() throws(CommitlogError) {
-        owner.counted()
-        try inner.sync()
-    }
-    func close() throws(CommitlogError) { try inner.close() }
 }

@@ -61,7 +61,7 @@ struct CommitlogWriterTests {
 
     @Test func groupCommitFsyncsFarFewerThanAppends() throws {
         // Every-commit with a 300 µs fsync: one fsync covers what queued during the previous one.
-        let counting = CountingStorage(MemorySegmentStorage(), syncDelayMicros: 300)
+        let counting = CountingStorage(MemorySegmentStorage(), artificialSyncDelayMicros: 300)
         let log = try Commitlog(storage: counting, nextOffset: 0, fsyncPolicy: .everyCommit)
         runThreads(8) { t in
             for seq in 0..<300 { _ = try? log.appendAndWait(Self.payload(thread: t, seq: seq)) }
@@ -73,7 +73,7 @@ struct CommitlogWriterTests {
         Self.checkAllPresent(try recoverAll(counting).records, threads: 8, perThread: 300)
 
         // Batch: appends do not wait, so rounds (and fsyncs) are fewer still.
-        let counting2 = CountingStorage(MemorySegmentStorage(), syncDelayMicros: 300)
+        let counting2 = CountingStorage(MemorySegmentStorage(), artificialSyncDelayMicros: 300)
         let log2 = try Commitlog(storage: counting2, nextOffset: 0, fsyncPolicy: .batch)
         runThreads(8) { t in for seq in 0..<2_000 { _ = try? log2.append(Self.payload(thread: t, seq: seq)) } }
         try log2.close()

@@ -56,53 +56,8 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     for _ in 0..<count { done.wait() }
 }
 
-/// A storage wrapper counting appender writes and syncs, optionally making each sync slow
-/// (like a real fsync), to observe group commit.
-final class CountingStorage: SegmentStorage {
-    let base: any SegmentStorage
-    let syncDelayMicros: UInt32
-    let writes = Atomic<Int>(0)
-    let syncs = Atomic<Int>(0)
-
-    init(_ base: any SegmentStorage, syncDelayMicros: UInt32 = 0) {
-        self.base = base
-        self.syncDelayMicros = syncDelayMicros
-    }
-
-    final class Appender: SegmentAppender {
-        let base: any SegmentAppender
-        let owner: CountingStorage
-        init(_ base: any SegmentAppender, _ owner: CountingStorage) {
-            self.base = base
-            self.owner = owner
-        }
-        var size: Int { base.size }
-        func append(_ bytes: UnsafeRawBufferPointer) throws(CommitlogError) {
-            owner.writes.add(1, ordering: .relaxed)
-            try base.append(bytes)
-        }
-        func sync() throws(CommitlogError) {
-            owner.syncs.add(1, ordering: .relaxed)
-            if owner.syncDelayMicros > 0 { usleep(owner.syncDelayMicros) }
-            try base.sync()
-        }
-        func close() throws(CommitlogError) { try base.close() }
-    }
-
-    func listSegments() throws(CommitlogError) -> [UInt64] { try base.listSegments() }
-    func createSegment(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
-        Appender(try base.createSegment(start: start), self)
-    }
-    func openForAppend(start: UInt64) throws(CommitlogError) -> any SegmentAppender {
-        Appender(try base.openForAppend(start: start), self)
-    }
-    func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] { try base.readSegment(start: start) }
-    func truncateSegment(start: UInt64, length: Int) throws(CommitlogError) {
-        try base.truncateSegment(start: start, length: length)
-    }
-    func removeSegment(start: UInt64) throws(CommitlogError) { try base.removeSegment(start: start) }
-    func syncDirectory() throws(CommitlogError) { try base.syncDirectory() }
-}
+/// Counts writes and fsyncs (optionally making each fsync slower), to observe group commit.
+typealias CountingStorage = InstrumentedSegmentStorage
 
 /// Writes `payloads` through a fresh writer on `storage` and closes it.
 @discardableResult
