@@ -75,11 +75,10 @@ public final class Database {
         do { storage = try FileSegmentStorage(directory: directory + "/log") } catch {
             throw DatabaseError(.log, error.description)
         }
-        let opened: (log: Commitlog, recovery: CommitlogRecovery)
+        let recovered: CommitlogRecovery
         do {
-            opened = try Commitlog.open(
-                storage: storage, fsyncPolicy: fsync, maxSegmentSize: maxSegmentSize, progress: progress
-            ) { [store] (offset: UInt64, payload: UnsafeRawBufferPointer) throws in
+            recovered = try CommitlogReader(storage: storage).recover(progress: progress) {
+                [store] (offset: UInt64, payload: UnsafeRawBufferPointer) throws in
                 if offset < replayFrom { return }  // already in the snapshot
                 do throws(StoreError) {
                     try store.replay(payload: payload)
@@ -95,19 +94,37 @@ public final class Database {
         } catch {
             throw DatabaseError(.log, "\(error)")
         }
-        let recovered = opened.recovery
         if let first = recovered.firstOffset, first > snapshotOffset {
-            try? opened.log.close()
             throw DatabaseError(
                 .log,
                 "the log of \(directory) starts at transaction \(first), but no usable snapshot covers the transactions before it "
                     + "(newest usable snapshot: \(snapshotOffset == 0 ? "none" : String(snapshotOffset))). Restore from a backup.")
         }
+        // New transactions must get offsets above everything the snapshot holds; an empty log
+        // directory (only a snapshot left) starts there.
+        var nextOffset = recovered.nextOffset
+        if nextOffset < snapshotOffset {
+            let segments: [UInt64]
+            do { segments = try storage.listSegments() } catch { throw DatabaseError(.log, error.description) }
+            guard segments.isEmpty else {
+                throw DatabaseError(
+                    .log,
+                    "the log of \(directory) ends at transaction \(nextOffset), before snapshot \(snapshotOffset) that should "
+                        + "have been logged first. Restore from a backup.")
+            }
+            nextOffset = snapshotOffset
+        }
+        let log: Commitlog
+        do {
+            log = try Commitlog(storage: storage, nextOffset: nextOffset, fsyncPolicy: fsync, maxSegmentSize: maxSegmentSize)
+        } catch {
+            throw DatabaseError(.log, error.description)
+        }
         let report = RecoveryReport(
-            nextOffset: recovered.nextOffset, snapshotOffset: snapshotOffset == 0 ? nil : snapshotOffset,
+            nextOffset: nextOffset, snapshotOffset: snapshotOffset == 0 ? nil : snapshotOffset,
             records: recovered.stats.records, bytes: recovered.stats.bytes,
             warnings: warnings + recovered.warnings.map { (w: CommitlogWarning) in w.description }, duration: clock.now - start)
-        return Database(store: store, log: opened.log, recovery: report, directory: directory)
+        return Database(store: store, log: log, recovery: report, directory: directory)
     }
 
     /// Commits `tx` (begun on ``store``) and logs it; returns the delta and the log offset (nil

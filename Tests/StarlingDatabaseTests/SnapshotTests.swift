@@ -128,4 +128,26 @@ struct SnapshotTests {
         try FileManager.default.removeItem(atPath: dir + "/snapshots")
         #expect(throws: DatabaseError.self) { _ = try Database.open(directory: dir) }
     }
+
+    @Test func snapshotWithoutLogContinuesAfterTheSnapshot() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SplitMix64(seed: 21)
+        let db = try Database.open(directory: dir, fsync: .batch)
+        let table = try db.write { tx throws(StoreError) in try tx.createTable(Self.schema) }.value
+        try Self.work(db, table, &rng, count: 80)
+        let snap = try db.snapshot()
+        try db.close()
+        // Only the snapshot is left (say, a restore that copied just the snapshot).
+        try FileManager.default.removeItem(atPath: dir + "/log")
+        let reopened = try Database.open(directory: dir)
+        #expect(reopened.recovery.nextOffset == snap)
+        try Self.work(reopened, table, &rng, count: 30)
+        let expected = try Self.state(reopened.store)
+        try reopened.close()
+        // The new transactions were logged after the snapshot, so they are replayed.
+        let again = try Database.open(directory: dir)
+        defer { try? again.close() }
+        #expect(try Self.state(again.store) == expected)
+    }
 }
