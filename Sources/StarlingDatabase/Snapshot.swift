@@ -52,26 +52,32 @@ enum SnapshotFile {
             try store.read { tx throws(StoreError) in
                 for (id, _) in try tx.tableNames() {
                     tableCount += 1
-                    var chunk = BSATNWriter(capacity: 1024)
-                    var rows: [[UInt8]] = []
-                    var size = 0
-                    func flush() {
-                        chunk = BSATNWriter(capacity: size + 16)
+                    // A chunk: table id, row count (patched when the chunk closes), rows.
+                    var chunk = BSATNWriter(capacity: chunkTarget + 4096)
+                    var rows = 0
+                    func open() {
+                        chunk.bytes.removeAll(keepingCapacity: true)
                         chunk.write(id)
-                        chunk.writeLength(rows.count)
-                        for r in rows { chunk.writeBytes(r) }
-                        appendChunk(&out, chunk.bytes)
-                        rows.removeAll(keepingCapacity: true)
-                        size = 0
+                        chunk.write(UInt32(0))
+                        rows = 0
                     }
+                    func close() {
+                        chunk.bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(rows).littleEndian, toByteOffset: 4, as: UInt32.self) }
+                        appendChunk(&out, chunk.bytes)
+                    }
+                    open()
                     try tx.scan(id) { _, row in
-                        rows.append(Array(row))
-                        size += row.count + 4
+                        chunk.writeLength(row.count)
+                        chunk.writeRaw(row)
+                        rows += 1
                         rowCount += 1
-                        if size >= chunkTarget { flush() }
+                        if chunk.count >= chunkTarget {
+                            close()
+                            open()
+                        }
                         return true
                     }
-                    if !rows.isEmpty { flush() }
+                    if rows > 0 { close() }
                 }
             }
         } catch {
