@@ -30,6 +30,8 @@ public final class Database {
     public var snapshotEvery: UInt64? = nil
     /// The offset of the newest snapshot (taken or recovered from).
     public private(set) var lastSnapshotOffset: UInt64 = 0
+    /// Why the last automatic snapshot failed (nil once one succeeds).
+    public private(set) var snapshotFailure: DatabaseError?
 
     init(store: Datastore, log: Commitlog?, recovery: RecoveryReport, directory: String?) {
         self.store = store
@@ -150,7 +152,11 @@ public final class Database {
             failure = e
             throw e
         }
-        if let every = snapshotEvery, offset + 1 >= lastSnapshotOffset + every { try snapshot() }
+        // The transaction is committed and logged whatever happens to an automatic snapshot, so
+        // a failed one is reported through `snapshotFailure` rather than as this commit's error.
+        if let every = snapshotEvery, offset + 1 >= lastSnapshotOffset + every {
+            do { try snapshot() } catch { snapshotFailure = error }
+        }
         return (delta, offset)
     }
 
@@ -180,6 +186,7 @@ public final class Database {
         let dir = directory + "/snapshots"
         try SnapshotFile.write(store, offset: offset, directory: dir)
         lastSnapshotOffset = offset
+        snapshotFailure = nil
         let all = SnapshotFile.list(dir)
         let kept = all.suffix(max(1, snapshotsToKeep))
         for old in all.dropLast(kept.count) { unlink(dir + "/" + SnapshotFile.name(old)) }
