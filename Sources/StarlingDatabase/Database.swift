@@ -28,6 +28,11 @@ public final class Database {
     /// Take a snapshot automatically once this many transactions were logged since the last one
     /// (nil: only on demand).
     public var snapshotEvery: UInt64? = nil
+    /// Take a snapshot automatically once this many bytes of records were logged since the last
+    /// one (nil: no byte limit).
+    public var snapshotEveryBytes: Int? = nil
+    /// Bytes of records logged since the last snapshot.
+    public private(set) var bytesSinceSnapshot = 0
     /// The offset of the newest snapshot (taken or recovered from).
     public private(set) var lastSnapshotOffset: UInt64 = 0
     /// Why the last automatic snapshot failed (nil once one succeeds).
@@ -154,7 +159,10 @@ public final class Database {
         }
         // The transaction is committed and logged whatever happens to an automatic snapshot, so
         // a failed one is reported through `snapshotFailure` rather than as this commit's error.
-        if let every = snapshotEvery, offset + 1 >= lastSnapshotOffset + every {
+        bytesSinceSnapshot += payload.count
+        let dueByCount = snapshotEvery.map { offset + 1 >= lastSnapshotOffset + $0 } ?? false
+        let dueByBytes = snapshotEveryBytes.map { bytesSinceSnapshot >= $0 } ?? false
+        if dueByCount || dueByBytes {
             do { try snapshot() } catch { snapshotFailure = error }
         }
         return (delta, offset)
@@ -186,6 +194,7 @@ public final class Database {
         let dir = directory + "/snapshots"
         try SnapshotFile.write(store, offset: offset, directory: dir)
         lastSnapshotOffset = offset
+        bytesSinceSnapshot = 0
         snapshotFailure = nil
         let all = SnapshotFile.list(dir)
         let kept = all.suffix(max(1, snapshotsToKeep))

@@ -91,6 +91,30 @@ struct BackupTests {
     }
 }
 
+extension BackupTests {
+    @Test func snapshotsAreTakenByLogVolume() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("starling-bytes-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database.open(directory: dir, fsync: .batch)
+        db.snapshotEveryBytes = 20_000
+        let (t, _, _) = try db.write { tx throws(StoreError) in
+            try tx.createTable(TableSchema(name: "blob", columns: [.init("k", .u64), .init("data", .bytes)], primaryKey: 0))
+        }
+        // 1 KiB rows: a snapshot about every 19 transactions.
+        for i in 0..<100 {
+            try db.write { tx throws(StoreError) in
+                try tx.insert(t, values: [.u64(UInt64(i)), .bytes([UInt8](repeating: 7, count: 1024))])
+            }
+        }
+        #expect(db.lastSnapshotOffset > 80, "a snapshot was taken near the end (\(db.lastSnapshotOffset))")
+        #expect(db.bytesSinceSnapshot < 20_000)
+        try db.close()
+        let reopened = try Database.open(directory: dir)
+        defer { try? reopened.close() }
+        #expect(try reopened.store.read { tx in try tx.rowCount(t) } == 100)
+    }
+}
+
 /// Lets the writer thread use the database under the test's lock.
 final class UncheckedDatabase: @unchecked Sendable {
     let db: Database
