@@ -17,16 +17,38 @@ public struct BSATNReader {
 
     @inlinable func need(_ n: Int) throws(BSATNError) {
         guard n <= buffer.count - position else {
-            throw BSATNError(
-                .unexpectedEnd, "unexpected end of input: needed \(n) bytes, \(remaining) left", offset: position)
+            throw endError(needed: n)
         }
+    }
+
+    // Error construction lives out of line so the checks above stay small enough to inline.
+
+    @usableFromInline func endError(needed n: Int) -> BSATNError {
+        BSATNError(.unexpectedEnd, "unexpected end of input: needed \(n) bytes, \(remaining) left", offset: position)
+    }
+
+    @usableFromInline func lengthError(_ raw: UInt32, minElementSize: Int, at: Int) -> BSATNError {
+        if minElementSize > 0 {
+            return BSATNError(
+                .unexpectedEnd,
+                "unexpected end of input: length \(raw) needs at least \(minElementSize) bytes per element, \(remaining) left",
+                offset: at)
+        }
+        if minElementSize == 0 {
+            return BSATNError(
+                .lengthTooLarge, "array of \(raw) zero-size elements exceeds the limit of \(BSATNReader.maxZeroSizeElements)",
+                offset: at)
+        }
+        return BSATNError(.lengthTooLarge, "length \(raw) does not fit in Int on this platform", offset: at)
     }
 
     /// Fails with `trailingBytes` unless every byte was consumed.
     @inlinable public func expectEnd() throws(BSATNError) {
-        guard isAtEnd else {
-            throw BSATNError(.trailingBytes, "\(remaining) trailing bytes after the value", offset: position)
-        }
+        guard isAtEnd else { throw trailingError() }
+    }
+
+    @usableFromInline func trailingError() -> BSATNError {
+        BSATNError(.trailingBytes, "\(remaining) trailing bytes after the value", offset: position)
     }
 
     @inlinable public mutating func readLE<T: FixedWidthInteger>(_: T.Type = T.self) throws(BSATNError) -> T {
@@ -58,19 +80,12 @@ public struct BSATNReader {
         // Compared in UInt64 and never multiplied: where Int is 32 bits (wasm32), `Int(raw)` traps
         // for lengths ≥ 2^31 and `n * minElementSize` can overflow.
         if minElementSize > 0, UInt64(raw) > UInt64(remaining / minElementSize) {
-            throw BSATNError(
-                .unexpectedEnd,
-                "unexpected end of input: length \(raw) needs at least \(minElementSize) bytes per element, \(remaining) left",
-                offset: at)
+            throw lengthError(raw, minElementSize: minElementSize, at: at)
         }
         if minElementSize == 0, raw > BSATNReader.maxZeroSizeElements {
-            throw BSATNError(
-                .lengthTooLarge,
-                "array of \(raw) zero-size elements exceeds the limit of \(BSATNReader.maxZeroSizeElements)", offset: at)
+            throw lengthError(raw, minElementSize: 0, at: at)
         }
-        guard let n = Int(exactly: raw) else {
-            throw BSATNError(.lengthTooLarge, "length \(raw) does not fit in Int on this platform", offset: at)
-        }
+        guard let n = Int(exactly: raw) else { throw lengthError(raw, minElementSize: -1, at: at) }
         return n
     }
 
