@@ -35,7 +35,7 @@ let package = Package(
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
         .target(name: "StarlingTypes", swiftSettings: embeddableSettings),
         // Pages, rows, indexes, sequences, transactions, system tables.
-        // Tiny C helpers for the datastore's hot paths (a cache prefetch hint).
+        // Tiny C helpers for hot paths: a cache prefetch hint, hardware CRC32C.
         .target(name: "CStarlingSupport"),
         .target(
             name: "StarlingStore", dependencies: ["StarlingTypes", "CStarlingSupport"],
@@ -43,7 +43,8 @@ let package = Package(
             swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The commitlog: segments of CRC-checked records holding opaque payloads, group commit.
-        .target(name: "StarlingDurability", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
+        .target(
+            name: "StarlingDurability", dependencies: ["StarlingTypes", "CStarlingSupport"], swiftSettings: strictSettings),
         // One durable database: the datastore plus its commitlog (recovery = replay).
         .target(
             name: "StarlingDatabase", dependencies: ["StarlingStore", "StarlingDurability"], swiftSettings: strictSettings),
