@@ -60,22 +60,32 @@ final class Table {
     /// Stores a validated row unless a unique index already holds its key; then returns that
     /// index and the row holding the key, leaving the table unchanged.
     ///
-    /// Unique indexes on compact keys claim the key in their hash map *after* the ordered
-    /// indexes are updated (undone on a conflict, which is rare): the hash slot is prefetched
+    /// Unique indexes on compact keys claim the key in their hash map right *after* their ordered
+    /// storage is updated (undone on a conflict, which is rare): the hash slot is prefetched
     /// first, so its cache miss overlaps the btree descent instead of adding to it. Other unique
     /// indexes are checked before anything changes.
     func insertIfUnique(_ row: UnsafeRawBufferPointer, flagged: Bool) -> InsertOutcome {
-        for idx in indexes where idx.isUnique && !idx.claimsKeys {
-            if let other = idx.first(idx.key(ofRow: row)) { return .conflict(idx, other) }
+        for idx in indexes {
+            if idx.claimsKeys {
+                idx.prefetchClaim(row)
+            } else if idx.isUnique, let other = idx.first(idx.key(ofRow: row)) {
+                return .conflict(idx, other)
+            }
         }
-        for idx in indexes where idx.claimsKeys { idx.prefetchClaim(row) }
         let id = rows.insert(row, flagged: flagged)
         let stored = rows.row(id)
-        for idx in indexes { idx.insertOrdered(idx.key(ofRow: stored), id) }
-        for (i, idx) in indexes.enumerated() where idx.claimsKeys {
-            guard let other = idx.claim(idx.key(ofRow: stored), id) else { continue }
-            for j in 0..<i where indexes[j].claimsKeys { indexes[j].unclaim(indexes[j].key(ofRow: stored), id) }
-            for undo in indexes { undo.removeOrdered(undo.key(ofRow: stored), id) }
+        for i in indexes.indices {
+            let idx = indexes[i]
+            let key = idx.key(ofRow: stored)
+            idx.insertOrdered(key, id)
+            guard idx.claimsKeys, let other = idx.claim(key, id) else { continue }
+            // Undo: this index's entry, and the entries and claims of the indexes before it.
+            for j in 0...i {
+                let earlier = indexes[j]
+                let k = earlier.key(ofRow: stored)
+                earlier.removeOrdered(k, id)
+                if j < i, earlier.claimsKeys { earlier.unclaim(k, id) }
+            }
             rows.delete(id)
             return .conflict(idx, other)
         }
