@@ -26,10 +26,12 @@ let package = Package(
         .library(name: "StarlingStore", targets: ["StarlingStore"]),
         .library(name: "StarlingDurability", targets: ["StarlingDurability"]),
         .library(name: "StarlingDatabase", targets: ["StarlingDatabase"]),
+        .library(name: "StarlingModuleHost", targets: ["StarlingModuleHost"]),
         .executable(name: "starling-crash-writer", targets: ["StarlingCrashWriter"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
@@ -48,6 +50,12 @@ let package = Package(
         // One durable database: the datastore plus its commitlog (recovery = replay).
         .target(
             name: "StarlingDatabase", dependencies: ["StarlingStore", "StarlingDurability"], swiftSettings: strictSettings),
+        // Runs modules (wasm) in WasmKit: the `starling_1.0` host ABI, reducer calls, limits, module logs.
+        .target(
+            name: "StarlingModuleHost",
+            dependencies: ["StarlingTypes", "StarlingStore", .product(name: "WasmKit", package: "WasmKit")],
+            swiftSettings: strictSettings
+        ),
         // The crash tests' child process: commits transactions until it is killed.
         .executableTarget(
             name: "StarlingCrashWriter", dependencies: ["StarlingDatabase"], swiftSettings: strictSettings),
@@ -79,6 +87,11 @@ let package = Package(
         ),
         .testTarget(name: "StarlingStoreTests", dependencies: ["StarlingStore"], swiftSettings: strictSettings),
         .testTarget(name: "StarlingDurabilityTests", dependencies: ["StarlingDurability"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StarlingModuleHostTests",
+            dependencies: ["StarlingModuleHost", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "StarlingDatabaseTests", dependencies: ["StarlingDatabase", "StarlingCrashWriter"],
             swiftSettings: strictSettings),
