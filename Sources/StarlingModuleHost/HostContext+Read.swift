@@ -1,0 +1,149 @@
+import StarlingStore
+import StarlingTypes
+
+/// Schema lookups and row reading: `table_id_from_name` ... `row_iter_close`.
+extension HostContext {
+    func tableIdFromName(_ m: GuestView, _ namePtr: UInt32, _ nameLen: UInt32, _ out: UInt32) throws(HostTrap) -> ABIErrorCode {
+        let name = try m.readable(namePtr, nameLen)
+        try m.check(out, 4)
+        guard let tx else { return .notInTransaction }
+        guard let id = tableId(named: name, tx) else { return .noSuchTable }
+        m.storeU32(out, id)
+        return .ok
+    }
+
+    func indexIdFromName(_ m: GuestView, _ namePtr: UInt32, _ nameLen: UInt32, _ out: UInt32) throws(HostTrap) -> ABIErrorCode {
+        let name = try m.readable(namePtr, nameLen)
+        try m.check(out, 4)
+        guard let tx else { return .notInTransaction }
+        guard let id = indexId(named: name, tx) else { return .noSuchIndex }
+        m.storeU32(out, id)
+        return .ok
+    }
+
+    func tableRowCount(_ m: GuestView, _ table: UInt32, _ out: UInt32) throws(HostTrap) -> ABIErrorCode {
+        try m.check(out, 8)
+        guard let tx else { return .notInTransaction }
+        do throws(StoreError) {
+            m.storeU64(out, UInt64(try tx.rowCount(table)))
+            return .ok
+        } catch {
+            return ABIErrorCode(error)
+        }
+    }
+
+    func tableScan(_ m: GuestView, _ table: UInt32, _ out: UInt32) throws(HostTrap) -> ABIErrorCode {
+        try m.check(out, 4)
+        guard let tx else { return .notInTransaction }
+        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
+        do throws(StoreError) {
+            try tx.scan(table) { _, row in
+                it.append(row)
+                return true
+            }
+        } catch {
+            iterators.close(it)
+            return ABIErrorCode(error)
+        }
+        m.storeU32(out, it.handle)
+        return .ok
+    }
+
+    func indexScanPoint(
+        _ m: GuestView, _ index: UInt32, _ keyPtr: UInt32, _ keyLen: UInt32, _ out: UInt32
+    ) throws(HostTrap) -> ABIErrorCode {
+        let key = try m.readable(keyPtr, keyLen)
+        try m.check(out, 4)
+        guard let tx else { return .notInTransaction }
+        guard let info = indexInfo(index, tx) else { return .noSuchIndex }
+        guard let columns = keyColumnCount(key, info) else { return .bsatnDecode }
+        if !info.isBTree, columns != info.columnTypes.count { return .bsatnDecode }
+        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
+        do throws(StoreError) {
+            try tx.seek(index, keyBSATN: key, columnCount: columns) { _, row in
+                it.append(row)
+                return true
+            }
+        } catch {
+            iterators.close(it)
+            return ABIErrorCode(error)
+        }
+        m.storeU32(out, it.handle)
+        return .ok
+    }
+
+    func indexScanRange(
+        _ m: GuestView, _ index: UInt32, _ lowerPtr: UInt32, _ lowerLen: UInt32, _ upperPtr: UInt32,
+        _ upperLen: UInt32, _ out: UInt32
+    ) throws(HostTrap) -> ABIErrorCode {
+        let lowerBytes = try m.readable(lowerPtr, lowerLen)
+        let upperBytes = try m.readable(upperPtr, upperLen)
+        try m.check(out, 4)
+        guard let tx else { return .notInTransaction }
+        guard let info = indexInfo(index, tx) else { return .noSuchIndex }
+        guard info.isBTree else { return .wrongIndexKind }
+        guard let lower = bound(lowerBytes, info), let upper = bound(upperBytes, info) else { return .bsatnDecode }
+        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
+        do throws(StoreError) {
+            try tx.range(index, from: lower, to: upper) { _, row in
+                it.append(row)
+                return true
+            }
+        } catch {
+            iterators.close(it)
+            return ABIErrorCode(error)
+        }
+        m.storeU32(out, it.handle)
+        return .ok
+    }
+
+    /// Decodes an ABI bound: tag 0 inclusive / 1 exclusive + key, or 2 unbounded.
+    func bound(_ b: UnsafeRawBufferPointer, _ info: IndexInfo) -> IndexBound? {
+        guard let tag = b.first else { return nil }
+        let key = UnsafeRawBufferPointer(rebasing: b[1...])
+        switch tag {
+        case 2: return key.isEmpty ? .unbounded : nil
+        case 0, 1:
+            guard let columns = keyColumnCount(key, info) else { return nil }
+            let k = IndexKey(bsatn: Array(key), columnCount: columns)
+            return tag == 0 ? .included(k) : .excluded(k)
+        default: return nil
+        }
+    }
+
+    func rowIterNext(_ m: GuestView, _ handle: UInt32, _ bufPtr: UInt32, _ lenPtr: UInt32) throws(HostTrap) -> ABIErrorCode {
+        let capacity = try m.loadU32(lenPtr)
+        let buf = try m.bytes(bufPtr, capacity)
+        guard let it = iterators.find(handle) else { return .noSuchIter }
+        let rowCount = it.ends.count
+        let start = it.next == 0 ? 0 : it.ends[it.next - 1]
+        var end = start
+        var k = it.next
+        while k < rowCount, it.ends[k] - start <= Int(capacity) {
+            end = it.ends[k]
+            k += 1
+        }
+        if k == it.next, k < rowCount {
+            m.storeU32(lenPtr, UInt32(it.ends[k] - start))
+            return .bufferTooSmall
+        }
+        if end > start {
+            it.bytes.withUnsafeBytes { src in
+                buf.baseAddress!.copyMemory(from: src.baseAddress! + start, byteCount: end - start)
+            }
+        }
+        m.storeU32(lenPtr, UInt32(end - start))
+        it.next = k
+        if k == rowCount {
+            iterators.close(it)
+            return .exhausted
+        }
+        return .ok
+    }
+
+    func rowIterClose(_ handle: UInt32) -> ABIErrorCode {
+        guard let it = iterators.find(handle) else { return .noSuchIter }
+        iterators.close(it)
+        return .ok
+    }
+}

@@ -1,0 +1,169 @@
+public import StarlingTypes
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The log of one database's module: what the module wrote with the `log` import, timer
+/// results, and the host's own messages about it (traps, out-of-fuel).
+///
+/// Keeps the last ``capacity`` records in memory (a ring buffer) and optionally appends every
+/// record to a file, one line each. Thread-safe: the database's writer appends while the server
+/// reads ``recent(_:)`` from other threads.
+public final class ModuleLog: Sendable {
+    /// Severity of a record (the numbers are the ABI's `level` argument).
+    public enum Level: UInt8, Hashable, Sendable, CustomStringConvertible {
+        case error = 0, warn, info, debug, trace
+        public var description: String {
+            switch self {
+            case .error: "ERROR"
+            case .warn: "WARN"
+            case .info: "INFO"
+            case .debug: "DEBUG"
+            case .trace: "TRACE"
+            }
+        }
+    }
+
+    /// One log record.
+    public struct Record: Hashable, Sendable {
+        public var time: Timestamp
+        public var level: Level
+        /// The source file the module reported (empty for host messages).
+        public var file: String
+        public var line: UInt32
+        public var message: String
+
+        public init(time: Timestamp, level: Level, file: String, line: UInt32, message: String) {
+            self.time = time
+            self.level = level
+            self.file = file
+            self.line = line
+            self.message = message
+        }
+
+        /// The record as one line of the log file (no newline): `<UTC time> <LEVEL> <file>:<line>: <message>`.
+        public var formatted: String {
+            let place = file.isEmpty ? "host" : "\(file):\(line)"
+            let oneLine = message.contains("\n") ? message.split(separator: "\n").joined(separator: " | ") : message
+            return "\(formatUTC(time)) \(level) \(place): \(oneLine)"
+        }
+    }
+
+    private struct State {
+        var records: [Record] = []
+        /// Index of the oldest record once the buffer is full.
+        var head = 0
+        var fd: Int32 = -1
+    }
+
+    /// How many records are kept in memory.
+    public let capacity: Int
+    private let state: Mutex<State>
+
+    /// A log keeping the last `capacity` records in memory only.
+    public init(capacity: Int = 10_000) {
+        precondition(capacity > 0, "a module log needs room for at least one record")
+        self.capacity = capacity
+        state = Mutex(State())
+    }
+
+    /// A log keeping the last `capacity` records that also appends every record to the file at
+    /// `filePath` (created if missing).
+    public init(capacity: Int = 10_000, filePath: String) throws(ModuleError) {
+        precondition(capacity > 0, "a module log needs room for at least one record")
+        self.capacity = capacity
+        let fd = open(filePath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ModuleError(.logFile, "cannot open module log file `\(filePath)`: errno \(errno)")
+        }
+        var s = State()
+        s.fd = fd
+        state = Mutex(s)
+    }
+
+    deinit {
+        state.withLock { s in
+            if s.fd >= 0 { close(s.fd) }
+        }
+    }
+
+    /// Appends a record.
+    public func append(_ record: Record) {
+        state.withLock { s in
+            if s.records.count < capacity {
+                s.records.append(record)
+            } else {
+                s.records[s.head] = record
+                s.head = (s.head + 1) % capacity
+            }
+            if s.fd >= 0 {
+                var line = record.formatted + "\n"
+                line.withUTF8 { b in
+                    var done = 0
+                    while done < b.count {
+                        let n = write(s.fd, b.baseAddress! + done, b.count - done)
+                        if n <= 0 { break }
+                        done += n
+                    }
+                }
+            }
+        }
+    }
+
+    /// Appends a host message (no file/line) stamped with the current time.
+    public func host(_ level: Level, _ message: String) {
+        append(Record(time: .now, level: level, file: "", line: 0, message: message))
+    }
+
+    /// The last `n` records, oldest first.
+    public func recent(_ n: Int) -> [Record] {
+        state.withLock { s in
+            let count = min(max(n, 0), s.records.count)
+            var out: [Record] = []
+            out.reserveCapacity(count)
+            let total = s.records.count
+            for k in (total - count)..<total { out.append(s.records[(s.head + k) % total]) }
+            return out
+        }
+    }
+
+    /// How many records are held in memory.
+    public var count: Int { state.withLock { $0.records.count } }
+}
+
+extension Timestamp {
+    /// The current wall-clock time.
+    static var now: Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(microsSinceUnixEpoch: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for a timestamp (proleptic Gregorian, UTC).
+func formatUTC(_ t: Timestamp) -> String {
+    let micros = t.microsSinceUnixEpoch
+    let secs = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+    let frac = micros - secs * 1_000_000
+    let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+    let sod = secs - days * 86_400
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    func pad(_ v: Int64, _ w: Int) -> String {
+        let s = String(v)
+        return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
+    }
+    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(sod / 3600, 2)):\(pad(sod % 3600 / 60, 2)):\(pad(sod % 60, 2)).\(pad(frac, 6))Z"
+}
