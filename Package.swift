@@ -32,6 +32,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
@@ -54,6 +55,24 @@ let package = Package(
         .target(
             name: "StarlingModuleHost",
             dependencies: ["StarlingTypes", "StarlingStore", .product(name: "WasmKit", package: "WasmKit")],
+            swiftSettings: strictSettings
+        ),
+        // The module SDK's macros (@Table, @Reducer, @StarlingType ...): expansion logic.
+        .target(
+            name: "StarlingMacros",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The macros as a compiler plugin executable, handed to module builds with
+        // `-load-plugin-executable` so module packages never compile swift-syntax themselves.
+        .executableTarget(
+            name: "starling-macros",
+            dependencies: ["StarlingMacros", .product(name: "SwiftCompilerPlugin", package: "swift-syntax")],
             swiftSettings: strictSettings
         ),
         // The crash tests' child process: commits transactions until it is killed.
@@ -90,6 +109,11 @@ let package = Package(
         .testTarget(
             name: "StarlingModuleHostTests",
             dependencies: ["StarlingModuleHost", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StarlingMacrosTests",
+            dependencies: ["StarlingMacros", .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -32,8 +32,8 @@ public struct ModuleSchema: Hashable, Sendable {
             case .namedType(let name, let type): named.append(ColumnItem(name, type))
             }
         }
-        try Self.checkUnique(tableItems.map(\.name), what: "table")
-        try Self.checkUnique(reducers.map(\.name), what: "reducer")
+        try Self.checkUnique(tableItems.map { $0.name }, what: "table")
+        try Self.checkUnique(reducers.map { $0.name }, what: "reducer")
         var tables: [TableSchema] = []
         for t in tableItems { tables.append(try t.schema()) }
         for lifecycle in [Lifecycle.initialize, .clientConnected, .clientDisconnected] {

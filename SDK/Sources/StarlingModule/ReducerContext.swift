@@ -1,0 +1,78 @@
+@_exported import StarlingTypes
+
+/// Why a reducer failed. Throwing one rolls the reducer's transaction back and reports `message`
+/// to the caller.
+public struct ReducerError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// What a reducer knows about its call, and its handle to the database.
+public struct ReducerContext {
+    /// The identity of the caller (a client, or the database itself for scheduled reducers).
+    public let sender: Identity
+    /// The caller's connection, if the call came over one.
+    public let connectionId: ConnectionId?
+    /// The transaction's timestamp: the same for every read of it within one call.
+    public let timestamp: Timestamp
+    /// The tables: `ctx.db[Player.self]`.
+    public let db = LocalDatabase()
+    /// Deterministic randomness, seeded per call by the host (replays give the same numbers).
+    public let rng: ReducerRNG
+
+    init(sender: Identity, connectionId: ConnectionId?, timestamp: Timestamp) {
+        self.sender = sender
+        self.connectionId = connectionId
+        self.timestamp = timestamp
+        self.rng = ReducerRNG()
+    }
+
+    /// The identity of this database.
+    public var databaseIdentity: Identity {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeMutableBufferPointer { _databaseIdentity($0.baseAddress) }
+        return Identity(littleEndianBytes: bytes)!
+    }
+
+    /// A random integer in `range`.
+    public func random<T: FixedWidthInteger>(in range: Range<T>) -> T {
+        var g = rng
+        return T.random(in: range, using: &g)
+    }
+
+    /// A random integer in `range`.
+    public func random<T: FixedWidthInteger>(in range: ClosedRange<T>) -> T {
+        var g = rng
+        return T.random(in: range, using: &g)
+    }
+
+    /// A random float in `[0, 1)`.
+    public func randomUnit() -> Double { Double(rng.nextValue() >> 11) * 0x1p-53 }
+}
+
+/// A random source seeded from the host's per-call random bytes (SplitMix64 underneath).
+public final class ReducerRNG: RandomNumberGenerator {
+    private var state: SplitMix64?
+
+    init() {}
+
+    /// The next 64 random bits.
+    public func nextValue() -> UInt64 {
+        if state == nil {
+            var seed: UInt64 = 0
+            withUnsafeMutableBytes(of: &seed) { _randomBytes($0.baseAddress, 8) }
+            state = SplitMix64(seed: seed)
+        }
+        return state!.next()
+    }
+
+    public func next() -> UInt64 { nextValue() }
+}
+
+/// The database as a reducer sees it: `ctx.db[Player.self]` is the typed handle of table `Player`.
+public struct LocalDatabase {
+    init() {}
+
+    /// The handle of the table whose rows are `Row`.
+    public subscript<Row: TableRow>(_: Row.Type) -> Row.Handle { Row.Handle() }
+}

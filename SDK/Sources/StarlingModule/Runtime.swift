@@ -1,0 +1,56 @@
+// The entry points the macros' generated exports call. Module authors do not use these directly.
+
+/// Runs one reducer call: builds the context, reads the arguments, calls `body`, and turns a
+/// thrown `ReducerError` into the ABI's failure result (code 1 plus the message).
+public func __starlingInvokeReducer(
+    _ s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64, _ c0: UInt64, _ c1: UInt64, _ ts: Int64, _ argsLen: UInt32,
+    _ body: (ReducerContext, inout BSATNReader) throws(ReducerError) -> Void
+) -> Int32 {
+    let connection = UInt128(c1) << 64 | UInt128(c0)
+    let ctx = ReducerContext(
+        sender: Identity(limbs: (s0, s1, s2, s3)), connectionId: connection == 0 ? nil : ConnectionId(connection),
+        timestamp: Timestamp(microsSinceUnixEpoch: ts))
+    var args = [UInt8](repeating: 0, count: Int(argsLen))
+    if argsLen > 0 {
+        let code = args.withUnsafeMutableBufferPointer { _reducerArgs($0.baseAddress) }
+        if code != 0 { return fail(ReducerError.host(code, "read the arguments")) }
+    }
+    let failure: ReducerError? = args.withUnsafeBytes { buf in
+        var r = BSATNReader(buf)
+        do throws(ReducerError) {
+            try body(ctx, &r)
+            return nil
+        } catch {
+            return error
+        }
+    }
+    if let failure { return fail(failure) }
+    return 0
+}
+
+/// Decodes one reducer argument (the host checked the types, so this fails only on a mismatch
+/// between the module and its own description).
+public func __starlingArgument<T: BSATNCodable>(_ r: inout BSATNReader, _ name: StaticString) throws(ReducerError) -> T {
+    do throws(BSATNError) {
+        return try T(bsatn: &r)
+    } catch {
+        throw ReducerError("bad argument `\(name)`: \(error.message)")
+    }
+}
+
+private func fail(_ error: ReducerError) -> Int32 {
+    _ = withUTF8(error.message) { _reducerError($0, $1) }
+    return 1
+}
+
+/// Writes one schema item to the host (called by the generated describers).
+public func __starlingDescribe(_ item: ModuleItem) {
+    let bytes = item.bsatn
+    let code = bytes.withUnsafeBufferPointer { _describeItem($0.baseAddress, UInt32($0.count)) }
+    if code != 0 { hostFailure(code, "describe the module") }
+}
+
+/// Writes a reducer's schema item.
+public func __starlingDescribeReducer(_ name: String, _ params: [ColumnItem], _ lifecycle: Lifecycle) {
+    __starlingDescribe(.reducer(ReducerItem(name: name, params: params, lifecycle: lifecycle)))
+}

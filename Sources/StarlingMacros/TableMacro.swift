@@ -1,0 +1,144 @@
+import SwiftSyntax
+import SwiftSyntaxBuilder
+import SwiftSyntaxMacros
+
+/// `@Table` on a struct: the rows of a table. Generates the `TableRow` conformance (BSATN, the
+/// typed `Handle` with one accessor per index) and a describer export that tells the host the
+/// table's schema. Arguments: `name:` (default: the type name in snake_case), `public:` (default
+/// false), `scheduled:` (a reducer called for each row at its `ScheduleAt` column),
+/// `rowFilters:` (row-level-security SQL filters for this table).
+public struct TableMacro: ExtensionMacro, PeerMacro {
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax, providingExtensionsOf type: some TypeSyntaxProtocol,
+        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        guard let s = declaration.as(StructDeclSyntax.self) else { return [] }
+        let table = try TableModel(node, s)
+        let access = accessPrefix(s.modifiers)
+        var members = productCodableMembers(table.props, access: access)
+        let typeName = s.name.text
+        members.append("\(access)static var tableName: String { \(literal(table.name)) }")
+        members.append("nonisolated(unsafe) static var __starling_tid: UInt32 = 0xFFFF_FFFF")
+        members.append(
+            """
+            \(access)static var __tableID: UInt32 {
+            if __starling_tid == 0xFFFF_FFFF { __starling_tid = __starlingTableID(\(literal(table.name))) }
+            return __starling_tid
+            }
+            """)
+        var accessors: [String] = []
+        for ix in table.indexAccessors {
+            let slot = "__starling_idx_\(ix.property.name)"
+            members.append("nonisolated(unsafe) static var \(slot): UInt32 = 0xFFFF_FFFF")
+            accessors.append(
+                """
+                \(access)var \(ix.property.name): \(ix.kind)<\(typeName), \(ix.property.type)> {
+                if \(typeName).\(slot) == 0xFFFF_FFFF { \(typeName).\(slot) = __starlingIndexID(\(literal(ix.indexName))) }
+                return \(ix.kind)(indexID: \(typeName).\(slot), name: \(literal(ix.indexName)))
+                }
+                """)
+        }
+        members.append(
+            """
+            \(access)struct Handle: TableHandle {
+            \(access)typealias Row = \(typeName)
+            \(access)init() {}
+            \(accessors.joined(separator: "\n"))
+            }
+            """)
+        let ext: DeclSyntax = "extension \(type.trimmed): BSATNCodable, TableRow {\n\(raw: members.joined(separator: "\n"))\n}"
+        return [ext.cast(ExtensionDeclSyntax.self)]
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol, in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        guard let s = declaration.as(StructDeclSyntax.self) else {
+            throw MacroError("@Table goes on a struct whose stored properties are the columns", at: node)
+        }
+        let table = try TableModel(node, s)
+        let export = "__starling_describe__table_\(table.name)"
+        var items = [".table(\(table.itemExpression))"]
+        for f in table.rowFilters { items.append(".rowLevelSecurity(\(literal(f)))") }
+        let body = items.map { "__starlingDescribe(\($0))" }.joined(separator: "\n")
+        return [
+            """
+            @_expose(wasm, \(literal: export)) @_cdecl(\(literal: export))
+            func __starling_describe__table_\(raw: s.name.text)() {
+            \(raw: body)
+            }
+            """
+        ]
+    }
+}
+
+/// What `@Table` and its column attributes declare.
+struct TableModel {
+    struct IndexAccessor {
+        var property: StoredProperty
+        var kind: String
+        var indexName: String
+    }
+
+    var name: String
+    var isPublic: Bool
+    var scheduled: String?
+    var rowFilters: [String]
+    var props: [StoredProperty]
+    var primaryKey: Int?
+    var unique: [Int] = []
+    var autoInc: [Int] = []
+    var indexes: [(column: Int, algorithm: String)] = []
+    var indexAccessors: [IndexAccessor] = []
+    var scheduleColumn: Int?
+
+    init(_ node: AttributeSyntax, _ s: StructDeclSyntax) throws {
+        let args = AttributeArguments(node)
+        name = try args.string("name") ?? snakeCase(s.name.text)
+        isPublic = try args.bool("public") ?? false
+        scheduled = try args.string("scheduled")
+        rowFilters = try args.strings("rowFilters")
+        props = try storedProperties(of: s)
+        if props.isEmpty { throw MacroError("a table needs at least one stored property (column)", at: s.name) }
+        for (i, p) in props.enumerated() { try classify(i, p) }
+        if scheduled != nil && scheduleColumn == nil {
+            throw MacroError("a scheduled table needs a column of type ScheduleAt", at: node)
+        }
+    }
+
+    private mutating func classify(_ i: Int, _ p: StoredProperty) throws {
+        if p.has("PrimaryKey") {
+            if primaryKey != nil { throw MacroError("a table has at most one @PrimaryKey", at: p.attributes["PrimaryKey"]!) }
+            primaryKey = i
+            indexAccessors.append(.init(property: p, kind: "UniqueIndex", indexName: "\(name)_\(p.columnName)_key"))
+        } else if p.has("Unique") {
+            unique.append(i)
+            indexAccessors.append(.init(property: p, kind: "UniqueIndex", indexName: "\(name)_\(p.columnName)_key"))
+        }
+        if p.has("AutoInc") { autoInc.append(i) }
+        if let attr = p.attributes["Index"] {
+            let hash = attr.arguments?.trimmedDescription.contains("hash") ?? false
+            // A key column's unique btree index already serves lookups and ranges.
+            if !p.has("PrimaryKey") && !p.has("Unique") {
+                indexes.append((i, hash ? "hash" : "btree"))
+                indexAccessors.append(
+                    .init(property: p, kind: hash ? "HashIndex" : "RangeIndex", indexName: "\(name)_\(p.columnName)_idx"))
+            }
+        }
+        if p.type == "ScheduleAt" && scheduled != nil { scheduleColumn = i }
+    }
+
+    /// A Swift expression building this table's `TableItem`.
+    var itemExpression: String {
+        let columns = props.map { "ColumnItem(\(literal($0.columnName)), \($0.type).algebraicType)" }.joined(separator: ", ")
+        let indexItems = indexes.map { ix in
+            "IndexItem(name: \(literal("\(name)_\(props[ix.column].columnName)_idx")), algorithm: .\(ix.algorithm), columns: [\(ix.column)])"
+        }
+        let schedule = scheduled.map { "TableItem.Schedule(reducer: \(literal($0)), atColumn: \(scheduleColumn!))" } ?? "nil"
+        return """
+            TableItem(name: \(literal(name)), columns: [\(columns)], primaryKey: \(primaryKey.map(String.init) ?? "nil"), \
+            indexes: [\(indexItems.joined(separator: ", "))], unique: [\(unique.map { "[\($0)]" }.joined(separator: ", "))], \
+            autoInc: [\(autoInc.map(String.init).joined(separator: ", "))], isPublic: \(isPublic), schedule: \(schedule))
+            """
+    }
+}
