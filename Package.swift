@@ -113,8 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingMacrosTests",
-            dependencies: ["StarlingMacros", .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax")],
-            swiftSettings: strictSettings
+            dependencies: ["StarlingMacros", .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax")]
         ),
         .testTarget(
             name: "StarlingDatabaseTests", dependencies: ["StarlingDatabase", "StarlingCrashWriter"],
