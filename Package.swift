@@ -94,7 +94,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "StarlingBench",
-            dependencies: ["StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase"],
+            dependencies: [
+                "StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase", "StarlingModuleHost",
+                .product(name: "WAT", package: "WasmKit"),
+            ],
             path: "Benchmarks/StarlingBench",
             swiftSettings: strictSettings
         ),
@@ -109,6 +112,13 @@ let package = Package(
         .testTarget(
             name: "StarlingModuleHostTests",
             dependencies: ["StarlingModuleHost", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: strictSettings
+        ),
+        // Builds the example and fixture modules with the SDK (macros included) and runs them in the host.
+        .testTarget(
+            name: "StarlingModuleSDKTests",
+            dependencies: ["StarlingCLI", "StarlingModuleHost", "starling-macros"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

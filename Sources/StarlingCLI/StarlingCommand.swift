@@ -8,7 +8,7 @@ public struct StarlingCommand: ParsableCommand {
         commandName: "starling",
         abstract: "Starling: a real-time relational database and application server.",
         version: StarlingVersion.string,
-        subcommands: [VersionCommand.self]
+        subcommands: [VersionCommand.self, BuildCommand.self]
     )
 
     public init() {}

@@ -106,10 +106,11 @@ public struct RowIterator<Row: BSATNCodable>: IteratorProtocol, Sequence {
         filled = Int(len)
     }
 
-    /// Collects the remaining rows.
-    public mutating func collect() -> [Row] {
+    /// Collects the remaining rows (consumes the iterator).
+    public func collect() -> [Row] {
+        var it = self
         var out: [Row] = []
-        while let r = next() { out.append(r) }
+        while let r = it.next() { out.append(r) }
         return out
     }
 }
