@@ -19,9 +19,10 @@ struct IndexInfo {
 ///
 /// Filled from the module's schema the first time a call looks something up, then reused for
 /// every call on the same datastore (ids never change while a table lives). ``ModuleHost``
-/// clears it when it creates tables; a different datastore also starts a fresh cache.
+/// clears it when it creates tables; a different datastore also starts a fresh cache. It holds
+/// the datastore it describes (so identity comparison is exact).
 struct LookupCache {
-    weak var store: Datastore?
+    var store: Datastore?
     var tables: [(name: [UInt8], id: TableId)] = []
     var indexes: [(name: [UInt8], id: IndexId)] = []
     /// By index id (ids are dense and small).

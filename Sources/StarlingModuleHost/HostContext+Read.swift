@@ -115,8 +115,8 @@ extension HostContext {
         let capacity = try m.loadU32(lenPtr)
         let buf = try m.bytes(bufPtr, capacity)
         guard let it = iterators.find(handle) else { return .noSuchIter }
-        let rowCount = it.ends.count
-        let start = it.next == 0 ? 0 : it.ends[it.next - 1]
+        let rowCount = it.rowCount
+        let start = it.start(it.next)
         var end = start
         var k = it.next
         while k < rowCount, it.ends[k] - start <= Int(capacity) {
@@ -127,11 +127,7 @@ extension HostContext {
             m.storeU32(lenPtr, UInt32(it.ends[k] - start))
             return .bufferTooSmall
         }
-        if end > start {
-            it.bytes.withUnsafeBytes { src in
-                buf.baseAddress!.copyMemory(from: src.baseAddress! + start, byteCount: end - start)
-            }
-        }
+        if end > start { buf.baseAddress!.copyMemory(from: it.bytes + start, byteCount: end - start) }
         m.storeU32(lenPtr, UInt32(end - start))
         it.next = k
         if k == rowCount {

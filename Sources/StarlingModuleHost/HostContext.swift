@@ -89,22 +89,74 @@ final class HostContext {
 /// The open row iterators of one call. Handles are `serial << 8 | slot`, so a stale or forged
 /// handle is recognized instead of reading another iterator.
 struct IteratorTable {
+    /// One iterator's materialized rows: bytes back to back plus each row's end offset, in
+    /// buffers kept across calls (growing only), so opening an iterator does not allocate.
     final class Slot {
         var handle: UInt32 = 0
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
+        private(set) var bytes = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
+        private(set) var byteCapacity = 256
+        private(set) var byteCount = 0
+        private(set) var ends = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        private(set) var endCapacity = 16
+        private(set) var rowCount = 0
+        /// The next row to hand out.
         var next = 0
+
+        deinit {
+            bytes.deallocate()
+            ends.deallocate()
+        }
 
         func reset(handle: UInt32) {
             self.handle = handle
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
-            ends.removeAll(keepingCapacity: ends.capacity <= 1 << 16)
+            byteCount = 0
+            rowCount = 0
             next = 0
         }
 
         @inline(__always) func append(_ row: UnsafeRawBufferPointer) {
-            bytes.append(contentsOf: row)
-            ends.append(bytes.count)
+            if byteCount + row.count > byteCapacity { growBytes(byteCount + row.count) }
+            if rowCount == endCapacity { growEnds() }
+            if row.count > 0 { (bytes + byteCount).copyMemory(from: row.baseAddress!, byteCount: row.count) }
+            byteCount += row.count
+            ends[rowCount] = byteCount
+            rowCount += 1
+        }
+
+        /// Start offset of row `i`.
+        @inline(__always) func start(_ i: Int) -> Int { i == 0 ? 0 : ends[i - 1] }
+
+        private func growBytes(_ needed: Int) {
+            let capacity = max(needed, byteCapacity * 2)
+            let new = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            new.copyMemory(from: bytes, byteCount: byteCount)
+            bytes.deallocate()
+            bytes = new
+            byteCapacity = capacity
+        }
+
+        private func growEnds() {
+            let new = UnsafeMutablePointer<Int>.allocate(capacity: endCapacity * 2)
+            new.update(from: ends, count: rowCount)
+            ends.deallocate()
+            ends = new
+            endCapacity *= 2
+        }
+
+        /// Gives back buffers a large scan grew.
+        func shrinkIfLarge() {
+            if byteCapacity > 1 << 20 {
+                bytes.deallocate()
+                bytes = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
+                byteCapacity = 256
+            }
+            if endCapacity > 1 << 16 {
+                ends.deallocate()
+                ends = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+                endCapacity = 16
+            }
+            byteCount = 0
+            rowCount = 0
         }
     }
 
@@ -141,7 +193,10 @@ struct IteratorTable {
 
     mutating func closeAll() {
         guard openCount > 0 else { return }
-        for s in slots { s.handle = 0 }
+        for s in slots where s.handle != 0 {
+            s.handle = 0
+            s.shrinkIfLarge()
+        }
         openCount = 0
     }
 }

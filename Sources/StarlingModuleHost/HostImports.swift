@@ -106,10 +106,13 @@ extension HostContext {
     /// The import functions, allocated in `store` and bound to this context.
     func imports(in store: Store) -> Imports {
         var imports = Imports()
+        // A strong capture: the store (which holds these closures) does not own the context, so
+        // there is no cycle, and calls pay no unowned-reference checks.
+        let context = self
         for def in HostImport.all {
             let body = def.body
-            let fn = Function(store: store, parameters: def.parameters, results: def.results, raw: { [unowned self] _, p, r in
-                try body(self, p, r)
+            let fn = Function(store: store, parameters: def.parameters, results: def.results, raw: { _, p, r in
+                try body(context, p, r)
             })
             imports.define(module: HostImport.namespace, name: def.name, fn)
         }
