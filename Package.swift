@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "StarlingDurability", targets: ["StarlingDurability"]),
         .library(name: "StarlingDatabase", targets: ["StarlingDatabase"]),
         .library(name: "StarlingModuleHost", targets: ["StarlingModuleHost"]),
+        .library(name: "StarlingRuntime", targets: ["StarlingRuntime"]),
         .executable(name: "starling-crash-writer", targets: ["StarlingCrashWriter"]),
     ],
     dependencies: [
@@ -76,6 +77,13 @@ let package = Package(
             dependencies: ["StarlingMacros", .product(name: "SwiftCompilerPlugin", package: "swift-syntax")],
             swiftSettings: strictSettings
         ),
+        // One database with its module: publish/update (migration), durable reducer calls,
+        // lifecycle reducers, schedules, the single-writer worker thread.
+        .target(
+            name: "StarlingRuntime",
+            dependencies: ["StarlingDatabase", "StarlingModuleHost"],
+            swiftSettings: strictSettings
+        ),
         // The crash tests' child process: commits transactions until it is killed.
         .executableTarget(
             name: "StarlingCrashWriter", dependencies: ["StarlingDatabase"], swiftSettings: strictSettings),
@@ -118,7 +126,7 @@ let package = Package(
         // Builds the example and fixture modules with the SDK (macros included) and runs them in the host.
         .testTarget(
             name: "StarlingModuleSDKTests",
-            dependencies: ["StarlingCLI", "StarlingModuleHost", "starling-macros"],
+            dependencies: ["StarlingCLI", "StarlingModuleHost", "StarlingRuntime", "starling-macros"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

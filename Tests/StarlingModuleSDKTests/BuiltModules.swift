@@ -5,8 +5,8 @@ import StarlingStore
 import StarlingTypes
 import Synchronization
 
-/// Builds module packages with the SDK once per test process (they share one scratch directory so
-/// the SDK compiles once) and loads them into a fresh datastore for each test.
+/// Builds module packages with the SDK once per test process (each in its own `.build`, as
+/// `starling build` does) and loads them into a fresh datastore for each test.
 enum BuiltModules {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -18,9 +18,7 @@ enum BuiltModules {
         buildLock.lock()
         defer { buildLock.unlock() }
         if let bytes = cache.withLock({ $0[path] }) { return bytes }
-        let scratch = repository.appendingPathComponent(".build-modules").path
-        let builder = try ModuleBuilder(
-            projectPath: repository.appendingPathComponent(path), extraArguments: ["--scratch-path", scratch])
+        let builder = try ModuleBuilder(projectPath: repository.appendingPathComponent(path))
         var output = ""
         let url: URL
         do {

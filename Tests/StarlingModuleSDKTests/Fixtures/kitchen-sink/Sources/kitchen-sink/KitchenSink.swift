@@ -150,3 +150,40 @@ func clearPlayers(ctx: ReducerContext) {
     let n = ctx.db[Player.self].clear()
     Log.info("cleared \(n)")
 }
+
+/// Rows here call `tick` at their `scheduledAt` (once, or repeatedly for an interval).
+@Table(scheduled: "tick")
+struct TickTimer {
+    @PrimaryKey @AutoInc var scheduledId: UInt64
+    var scheduledAt: ScheduleAt
+    var label: String
+}
+
+/// What `tick` saw, one row per call.
+@Table(public: true)
+struct TickLog {
+    @PrimaryKey @AutoInc var id: UInt64
+    var label: String
+    var at: Timestamp
+}
+
+@Reducer
+func tick(ctx: ReducerContext, timer: TickTimer) throws(ReducerError) {
+    try ctx.db[TickLog.self].insert(TickLog(id: 0, label: timer.label, at: ctx.timestamp))
+}
+
+/// Schedules `tick` after `delayMicros` (once) or every `delayMicros` (repeating).
+@Reducer
+func scheduleTick(ctx: ReducerContext, label: String, delayMicros: Int64, repeating: Bool) throws(ReducerError) {
+    let at: ScheduleAt =
+        repeating
+        ? .interval(TimeDuration(micros: delayMicros))
+        : .time(Timestamp(microsSinceUnixEpoch: ctx.timestamp.microsSinceUnixEpoch + delayMicros))
+    try ctx.db[TickTimer.self].insert(TickTimer(scheduledId: 0, scheduledAt: at, label: label))
+}
+
+/// Stops every schedule.
+@Reducer
+func cancelTicks(ctx: ReducerContext) {
+    ctx.db[TickTimer.self].clear()
+}

@@ -1,0 +1,80 @@
+import Foundation
+import StarlingDatabase
+import StarlingTypes
+
+/// The single writer of one ``ModuleDatabase``: a dedicated thread that runs submitted work in
+/// order and fires scheduled reducers when they are due. Other threads talk to it only through
+/// ``submit(_:)`` / ``perform(_:)``.
+public final class DatabaseWorker: @unchecked Sendable {
+    private let db: ModuleDatabase
+    /// Guards `jobs` and `stopping`, and wakes the thread.
+    private let wakeup = NSCondition()
+    private var jobs: [(ModuleDatabase) -> Void] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// Starts the worker thread for `db` (which it then owns).
+    public init(_ db: ModuleDatabase, name: String = "starling.db") {
+        self.db = db
+        let t = Thread { [unowned self] in self.loop() }
+        t.name = name
+        thread = t
+        t.start()
+    }
+
+    /// Runs `job` on the worker thread, after the jobs submitted before it.
+    public func submit(_ job: @escaping (ModuleDatabase) -> Void) {
+        wakeup.lock()
+        jobs.append(job)
+        wakeup.signal()
+        wakeup.unlock()
+    }
+
+    /// Runs `job` on the worker thread and waits for its result.
+    public func perform<T>(_ job: @escaping (ModuleDatabase) -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        var result: T?
+        submit { db in
+            result = job(db)
+            done.signal()
+        }
+        done.wait()
+        return result!
+    }
+
+    /// Finishes queued work, stops the thread and closes the database.
+    public func stop() {
+        wakeup.lock()
+        stopping = true
+        wakeup.signal()
+        wakeup.unlock()
+        stopped.wait()
+    }
+
+    private func loop() {
+        while true {
+            wakeup.lock()
+            let batch = jobs
+            jobs = []
+            let stop = stopping
+            wakeup.unlock()
+            for job in batch { job(db) }
+            if !batch.isEmpty { continue }
+            db.runDueSchedules()
+            if stop { break }
+            wakeup.lock()
+            if jobs.isEmpty && !stopping {
+                if let next = db.nextScheduledTime {
+                    let wait = Double(next.microsSinceUnixEpoch - Timestamp.now.microsSinceUnixEpoch) / 1e6
+                    if wait > 0 { _ = wakeup.wait(until: Date(timeIntervalSinceNow: min(wait, 60))) }
+                } else {
+                    wakeup.wait()
+                }
+            }
+            wakeup.unlock()
+        }
+        try? db.close()
+        stopped.signal()
+    }
+}

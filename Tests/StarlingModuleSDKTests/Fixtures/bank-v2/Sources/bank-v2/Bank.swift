@@ -1,0 +1,1 @@
+../../../../../../Examples/bank/Sources/bank/Bank.swift
