@@ -40,9 +40,17 @@ public struct ModuleBuilder {
         guard status == 0 else {
             throw ModuleBuildError("building the module in \(projectPath.path) failed (swift build exit status \(status)); see the compiler output above")
         }
-        let (binStatus, bin) = try run(swift, ["build", "--show-bin-path"] + arguments, log: { _ in })
-        guard binStatus == 0 else { throw ModuleBuildError("could not find the build output directory of \(projectPath.path)") }
-        return try findWasm(in: URL(fileURLWithPath: bin.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return try findWasm(in: try binDirectory(arguments))
+    }
+
+    /// Where the build puts the module: the package's own `.build` unless a scratch path is given.
+    private func binDirectory(_ arguments: [String]) throws(ModuleBuildError) -> URL {
+        if !extraArguments.contains(where: { $0.hasPrefix("--scratch-path") || $0.hasPrefix("--build-path") }) {
+            return projectPath.appendingPathComponent(".build/wasm32-unknown-none-wasm/release")
+        }
+        let (status, bin) = try run(swift, ["build", "--show-bin-path"] + arguments, log: { _ in })
+        guard status == 0 else { throw ModuleBuildError("could not find the build output directory of \(projectPath.path)") }
+        return URL(fileURLWithPath: bin.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     var buildArguments: [String] {
