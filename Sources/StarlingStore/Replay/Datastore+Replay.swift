@@ -8,13 +8,20 @@ extension Datastore {
     /// finally user tables are applied — deletes before inserts, as commit produced them. Fails
     /// (leaving the datastore unusable for further replay) if the delta does not fit the state:
     /// a row to delete that is missing, a row that breaks a constraint, an unknown table.
+    ///
+    /// New `st_column` / `st_index` / `st_constraint` rows of a table that already exists repeat
+    /// an online migration (``MutTx/addColumns(_:_:)``, ``MutTx/addIndex(_:_:)``): new columns
+    /// are appended (existing rows get zero values) before the user tables are applied, new
+    /// indexes are built over the final rows after them.
     public func replay(_ delta: TxDelta) throws(StoreError) {
         precondition(tx == nil, "replay while a transaction is open")
         var createdTables: [TableId] = []
         var sequencesChanged = false
+        var migrations = ReplayedMigrations()
         for d in delta.tables where d.tableId < SystemTables.firstUserTableId {
             let t = try table(d.tableId)
             try apply(d, to: t)
+            migrations.note(d, store: self)
             if d.tableId == SystemTables.stTable {
                 guard d.deletes.isEmpty else {
                     throw StoreError(.invalidSchema, "log replay: dropping tables is not supported by this version")
@@ -23,11 +30,11 @@ extension Datastore {
             }
             if d.tableId == SystemTables.stSequence { sequencesChanged = true }
         }
-        for id in createdTables { try recreateTable(id) }
-        if sequencesChanged { try resumeSequences() }
+        try finishSchemaChanges(createdTables, migrations, sequencesChanged)
         for d in delta.tables where d.tableId >= SystemTables.firstUserTableId {
             try apply(d, to: try table(d.tableId))
         }
+        try migrations.addIndexes(self)
     }
 
     /// Replays a commitlog payload straight from its bytes (no intermediate ``TxDelta``): the
@@ -51,11 +58,12 @@ extension Datastore {
         var createdTables: [TableId] = []
         var sequencesChanged = false
         var schemaApplied = false
+        var migrations = ReplayedMigrations()
         for _ in 0..<n {
             let id: UInt32 = try decoding { () throws(BSATNError) in try r.readLE() }
             if id >= SystemTables.firstUserTableId, !schemaApplied {
                 schemaApplied = true
-                try finishSchemaChanges(createdTables, sequencesChanged)
+                try finishSchemaChanges(createdTables, migrations, sequencesChanged)
             }
             let t = try table(id)
             // Inserts come first in the payload, but deletes must be applied first.
@@ -70,11 +78,13 @@ extension Datastore {
             try forEachRow(&inserts) { (row) throws(StoreError) in
                 if id == SystemTables.stTable { createdTables.append(UInt32(littleEndian: row.loadUnaligned(as: UInt32.self))) }
                 try insertReplayed(row, into: t)
+                if id < SystemTables.firstUserTableId { migrations.note(id, insert: row, store: self) }
             }
             if id == SystemTables.stSequence { sequencesChanged = true }
         }
-        if !schemaApplied { try finishSchemaChanges(createdTables, sequencesChanged) }
+        if !schemaApplied { try finishSchemaChanges(createdTables, migrations, sequencesChanged) }
         try decoding { () throws(BSATNError) in try r.expectEnd() }
+        try migrations.addIndexes(self)
     }
 
     /// Runs a decoding step, turning its error into a "malformed commit record" store error.
@@ -99,8 +109,11 @@ extension Datastore {
         for _ in 0..<count { _ = try r.readByteSlice() }
     }
 
-    private func finishSchemaChanges(_ created: [TableId], _ sequencesChanged: Bool) throws(StoreError) {
+    private func finishSchemaChanges(
+        _ created: [TableId], _ migrations: ReplayedMigrations, _ sequencesChanged: Bool
+    ) throws(StoreError) {
         for id in created { try recreateTable(id) }
+        try migrations.appendColumns(self)
         if sequencesChanged { try resumeSequences() }
     }
 

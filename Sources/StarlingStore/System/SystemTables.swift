@@ -108,24 +108,29 @@ public enum SystemTables {
                 .u32(table.id), .string(s.name), .string(s.tableType.rawValue), .string(s.access.rawValue),
                 .option(s.primaryKey.map { .u16(UInt16($0)) }),
             ])
-        for (i, c) in s.columns.enumerated() {
-            add(
-                stColumn,
-                [.u32(table.id), .u16(UInt16(i)), .string(c.name), .string(c.type.description), .bytes(c.type.bsatn)])
-        }
-        for idx in table.indexes {
-            add(
-                stIndex,
-                [
-                    .u32(idx.id), .u32(table.id), .string(idx.schema.name), .string(idx.schema.algorithm.rawValue),
-                    columnList(idx.schema.columns), .bool(idx.schema.isUnique),
-                ])
-        }
-        for (i, c) in s.constraints.enumerated() {
-            add(stConstraint, [.u32(constraintIds[i]), .u32(table.id), .string(c.name), .string("unique"), columnList(c.columns)])
-        }
+        for (i, c) in s.columns.enumerated() { add(stColumn, columnRow(c, position: i, table: table.id)) }
+        for idx in table.indexes { add(stIndex, indexRow(idx, table: table.id)) }
+        for (i, c) in s.constraints.enumerated() { add(stConstraint, constraintRow(c, id: constraintIds[i], table: table.id)) }
         for q in table.sequences { add(stSequence, sequenceRow(q, table: table.id)) }
         return out
+    }
+
+    /// The `st_column` row of column `position` of `table`.
+    static func columnRow(_ c: ColumnSchema, position: Int, table: TableId) -> [AlgebraicValue] {
+        [.u32(table), .u16(UInt16(position)), .string(c.name), .string(c.type.description), .bytes(c.type.bsatn)]
+    }
+
+    /// The `st_index` row of an index of `table`.
+    static func indexRow(_ idx: TableIndex, table: TableId) -> [AlgebraicValue] {
+        [
+            .u32(idx.id), .u32(table), .string(idx.schema.name), .string(idx.schema.algorithm.rawValue),
+            columnList(idx.schema.columns), .bool(idx.schema.isUnique),
+        ]
+    }
+
+    /// The `st_constraint` row of a unique constraint of `table`.
+    static func constraintRow(_ c: ConstraintSchema, id: ConstraintId, table: TableId) -> [AlgebraicValue] {
+        [.u32(id), .u32(table), .string(c.name), .string("unique"), columnList(c.columns)]
     }
 
     private static func columnList(_ cols: [Int]) -> AlgebraicValue { .array(cols.map { .u16(UInt16($0)) }) }

@@ -6,7 +6,8 @@ import StarlingTypes
 /// index find duplicates through it; the others keep a hash of every row (``rowHashes``).
 final class Table {
     let id: TableId
-    let schema: TableSchema
+    /// The table's schema; online migrations (`MutTx.addIndex`) extend its indexes and constraints.
+    var schema: TableSchema
     let layout: RowLayout
     let rows = RowStore()
     private(set) var indexes: [TableIndex] = []
@@ -171,6 +172,20 @@ final class Table {
     }
 
     func index(named name: String) -> TableIndex? { indexes.first { $0.schema.name == name } }
+
+    /// Adds an index built over the table's rows (see ``buildIndex(id:schema:)``) to the indexes
+    /// maintained on every change and to the schema. The set semantics stay with
+    /// ``identityIndex`` / ``rowHashes`` as they were (both detect identical rows correctly).
+    func attachIndex(_ idx: TableIndex) {
+        indexes.append(idx)
+        schema.indexes.append(idx.schema)
+    }
+
+    /// Undoes ``attachIndex(_:)``: drops the index and restores the schema from before.
+    func detachIndex(_ id: IndexId, restoring previous: TableSchema) {
+        indexes.removeAll { $0.id == id }
+        schema = previous
+    }
 
     static func hash(_ row: UnsafeRawBufferPointer) -> Int {
         var h = Hasher()

@@ -134,6 +134,18 @@ public final class Datastore {
         }
     }
 
+    /// Makes an index added to a registered table (online migration) reachable by id.
+    func registerIndex(_ idx: TableIndex, of table: Table) {
+        let i = Int(idx.id)
+        if i >= indexSlots.count { indexSlots += Array(repeating: nil, count: i + 1 - indexSlots.count) }
+        indexSlots[i] = IndexSlot(table: table, index: idx)
+    }
+
+    /// Undoes ``registerIndex(_:of:)``.
+    func unregisterIndex(_ id: IndexId) {
+        if Int(id) < indexSlots.count { indexSlots[Int(id)] = nil }
+    }
+
     func unregister(_ id: TableId) {
         guard let t = tables.removeValue(forKey: id) else { return }
         tableIdsByName[t.name] = nil
@@ -171,4 +183,9 @@ struct TxState {
 enum UndoEntry {
     case sequence(table: TableId, index: Int, state: SequenceState)
     case createdTable(TableId)
+    /// `MutTx.addIndex`: detach the index and restore the table's schema from before.
+    case addedIndex(table: TableId, index: IndexId, schema: TableSchema)
+    /// `MutTx.addColumns` replaced the table object: register the old one again (it still holds
+    /// the rows exactly as they were).
+    case replacedTable(Table)
 }

@@ -51,6 +51,11 @@ extension MutTx {
                 store.tables[table]?.sequences[index] = seq
             case .createdTable(let table):
                 store.unregister(table)
+            case .addedIndex(let table, let index, let schema):
+                store.tables[table]?.detachIndex(index, restoring: schema)
+                store.unregisterIndex(index)
+            case .replacedTable(let old):
+                store.register(old)
             }
         }
         store.nextTableId = state.catalog.nextTableId
