@@ -13,7 +13,7 @@ public struct ModuleLimits: Hashable, Sendable {
     /// traps with "call stack exhausted". Default: 1 MiB.
     public var stackBytes: Int
     /// Iterators a reducer call may hold open at once (further scans return `LIMIT_EXCEEDED`).
-    /// Default: 64.
+    /// Default: 64; at most 256 whatever the setting (handles carry an 8-bit slot number).
     public var maxOpenIterators: Int
     /// Timers a reducer call may hold open at once (`timer_start` returns 0 past it). Default: 64.
     public var maxOpenTimers: Int

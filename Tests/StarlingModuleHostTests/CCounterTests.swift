@@ -94,4 +94,19 @@ import Testing
         #expect(e2?.code == .reducerMismatch)
         #expect(e2?.message == "reducer `b` is described but the module has no export `__starling_reducer__b`")
     }
+
+    @Test func describerProblemsRefuseTheModule() throws {
+        var f = Fixture()
+        f.extra = #"(func (export "__starling_describe__zzz") (drop (call $describe_item {{\#u{09}}})))"#
+        let bad = #expect(throws: ModuleError.self) { try ModuleHost(wasm: try f.wasm(), log: ModuleLog(), databaseIdentity: .zero) }
+        #expect(bad?.code == .describeFailed)
+        #expect(bad?.message.contains("invalid module item tag 9") == true)
+        f.extra = #"(func (export "__starling_describe__zzz") unreachable)"#
+        let trap = #expect(throws: ModuleError.self) { try ModuleHost(wasm: try f.wasm(), log: ModuleLog(), databaseIdentity: .zero) }
+        #expect(trap?.message == "describer `__starling_describe__zzz` failed: trapped: unreachable")
+        var twice = Fixture()
+        twice.tables = [TableItem(name: "obs", columns: [ColumnItem("x", .u8)])]
+        let dup = #expect(throws: ModuleError.self) { try ModuleHost(wasm: try twice.wasm(), log: ModuleLog(), databaseIdentity: .zero) }
+        #expect(dup == ModuleError(.invalidSchema, "the module's schema is invalid: two tables are named `obs`"))
+    }
 }
