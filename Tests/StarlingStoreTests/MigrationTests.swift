@@ -203,6 +203,29 @@ struct AddColumnsTests {
         #expect(try db.read { tx in decodeRow(playerSchema(), try tx.row(t, rid))[0] } == .u64(31))
     }
 
+    @Test func indexThenColumnsInOneTransaction() throws {
+        let (db, t) = try makeItems()
+        let system = try systemState(db)
+        for commit in [false, true] {
+            let tx = db.begin()
+            let idx = try tx.addIndex(t, IndexSchema(name: "by_n", columns: [2], isUnique: true))
+            try tx.addColumns(t, [.init("extra", .u16)])
+            try tx.insert(t, values: item(1000, "x", 1000) + [.u16(7)])
+            #expect(try tx.seekRows(idx, IndexKey(.i64(1000))).count == 1)
+            #expect(try tx.seekRows(idx, IndexKey(.i64(5))).map { decodeRow(try tx.schema(t), $0)[3] } == [.u16(0)])
+            if commit {
+                let delta = try tx.commit()
+                #expect(delta.tables.map(\.tableId) == [SystemTables.stColumn, SystemTables.stIndex, SystemTables.stConstraint, t])
+            } else {
+                tx.rollback()
+                #expect(try systemState(db) == system)
+                #expect(try db.read { tx in try tx.schema(t) } == itemSchema())
+                expectStoreError(.noSuchIndex) { try db.read { tx in try tx.seekRows(idx, IndexKey(.i64(5))) } }
+            }
+        }
+        #expect(try db.read { tx in try tx.rowCount(t) } == 201)
+    }
+
     @Test func invalidColumnsAreRefused() throws {
         let (db, t) = try makeStore(playerSchema())
         try insertRows(db, t, [player(0, "ann")])
