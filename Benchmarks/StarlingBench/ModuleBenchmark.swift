@@ -46,6 +46,7 @@ struct ModuleBenchmark {
             return seconds(clock.now - start) * 1e9 / Double(n)
         }
         report("one host call (row_iter_close on a bad handle, wasm loop included)", cost, unit: "ns", budget: nil, lowerIsBetter: true)
+        runSwiftBank()
     }
 
     /// Calls `reducer` `calls` times, each in its own committed transaction; returns calls/s.

@@ -43,7 +43,8 @@ public struct ReducerMacro: PeerMacro {
             callArgs.append(label(p) + "__starlingArgument(&r, \(literal(paramName)))")
         }
         let call = "\(f.name.text)(\(callArgs.joined(separator: ", ")))"
-        let tryCall = throwsClause == nil ? call : "try \(call)"
+        // Decoding arguments can throw even when the reducer itself does not.
+        let tryCall = throwsClause == nil && params.count == 1 ? call : "try \(call)"
         let reducerExport = "__starling_reducer__\(name)"
         let describeExport = "__starling_describe__reducer_\(name)"
         return [

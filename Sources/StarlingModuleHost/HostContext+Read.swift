@@ -72,6 +72,36 @@ extension HostContext {
         return .ok
     }
 
+    /// `index_find`: the first row whose key equals `key`, copied straight into the guest's
+    /// buffer — a unique lookup in one host call, with no iterator.
+    func indexFind(
+        _ m: GuestView, _ index: UInt32, _ keyPtr: UInt32, _ keyLen: UInt32, _ bufPtr: UInt32, _ lenPtr: UInt32
+    ) throws(HostTrap) -> ABIErrorCode {
+        let key = try m.readable(keyPtr, keyLen)
+        let capacity = try m.loadU32(lenPtr)
+        let buf = try m.bytes(bufPtr, capacity)
+        guard let tx else { return .notInTransaction }
+        guard let info = indexInfo(index, tx) else { return .noSuchIndex }
+        guard let columns = keyColumnCount(key, info) else { return .bsatnDecode }
+        if !info.isBTree, columns != info.columnTypes.count { return .bsatnDecode }
+        var result = ABIErrorCode.notFound
+        do throws(StoreError) {
+            try tx.seek(index, keyBSATN: key, columnCount: columns) { _, row in
+                if row.count > Int(capacity) {
+                    result = .bufferTooSmall
+                } else {
+                    if !row.isEmpty { buf.baseAddress!.copyMemory(from: row.baseAddress!, byteCount: row.count) }
+                    result = .ok
+                }
+                m.storeU32(lenPtr, UInt32(row.count))
+                return false
+            }
+        } catch {
+            return ABIErrorCode(error)
+        }
+        return result
+    }
+
     func indexScanRange(
         _ m: GuestView, _ index: UInt32, _ lowerPtr: UInt32, _ lowerLen: UInt32, _ upperPtr: UInt32,
         _ upperLen: UInt32, _ out: UInt32

@@ -41,6 +41,9 @@ struct HostImport: Sendable {
         HostImport("index_scan_point", params: 4) { c, p, r in
             r[0] = code(try c.indexScanPoint(c.view("index_scan_point"), p[0].i32, p[1].i32, p[2].i32, p[3].i32))
         },
+        HostImport("index_find", params: 5) { c, p, r in
+            r[0] = code(try c.indexFind(c.view("index_find"), p[0].i32, p[1].i32, p[2].i32, p[3].i32, p[4].i32))
+        },
         HostImport("index_scan_range", params: 6) { c, p, r in
             r[0] = code(
                 try c.indexScanRange(

@@ -42,6 +42,7 @@ extension ModuleHost {
         } catch {
             return failed(checker.name, error)
         }
+        lastCallFuel = limits.fuelPerCall - (instance.store.fuel.map { UInt64($0.remaining) } ?? 0)
         switch result {
         case 0: return .success
         case 1: return .failed(context.errorMessage ?? "reducer `\(checker.name)` failed (returned 1 without setting a message)")

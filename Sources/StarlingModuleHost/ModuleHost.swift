@@ -25,6 +25,9 @@ public final class ModuleHost {
     let argCheckers: [ArgsChecker]
     /// The instance reducer calls run in; nil after a trap until the next call.
     var live: LiveInstance?
+    /// Fuel (≈ wasm instructions) used by the last call that returned normally: a deterministic
+    /// cost measure for metrics and for tests that guard the SDK's per-call overhead.
+    public internal(set) var lastCallFuel: UInt64 = 0
     var stack: ExecutionStack
 
     /// Loads a module: parses `wasm`, checks its imports against `starling_1.0`, instantiates it,

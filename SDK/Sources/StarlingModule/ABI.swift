@@ -16,6 +16,11 @@ func _tableScan(_ table: UInt32, _ out: UnsafeMutablePointer<UInt32>) -> Int32
 @_extern(wasm, module: "starling_1.0", name: "index_scan_point") @_extern(c)
 func _indexScanPoint(_ index: UInt32, _ key: UnsafePointer<UInt8>?, _ keyLen: UInt32, _ out: UnsafeMutablePointer<UInt32>) -> Int32
 
+@_extern(wasm, module: "starling_1.0", name: "index_find") @_extern(c)
+func _indexFind(
+    _ index: UInt32, _ key: UnsafePointer<UInt8>?, _ keyLen: UInt32, _ buf: UnsafeMutablePointer<UInt8>?,
+    _ inoutLen: UnsafeMutablePointer<UInt32>) -> Int32
+
 @_extern(wasm, module: "starling_1.0", name: "index_scan_range") @_extern(c)
 func _indexScanRange(
     _ index: UInt32, _ lower: UnsafePointer<UInt8>?, _ lowerLen: UInt32, _ upper: UnsafePointer<UInt8>?, _ upperLen: UInt32,

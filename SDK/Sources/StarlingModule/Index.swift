@@ -7,20 +7,34 @@ public struct UniqueIndex<Row: TableRow, Key: BSATNCodable> {
         self.name = name
     }
 
-    /// The row whose key is `key`, if any.
+    /// The row whose key is `key`, if any (one host call).
     public func find(_ key: Key) -> Row? {
-        var it = scanPoint(indexID, key, name, Row.self)
-        return it.next()
+        var capacity = 512
+        while true {
+            let buf = Scratch.rows(atLeast: capacity)
+            var len = UInt32(buf.count)
+            let code = Scratch.encode({ key.encode(to: &$0) }) { k in
+                _indexFind(indexID, k.baseAddress, UInt32(k.count), buf.baseAddress?.assumingMemoryBound(to: UInt8.self), &len)
+            }
+            switch ABIError(code: code) {
+            case .ok:
+                var r = BSATNReader(UnsafeRawBufferPointer(rebasing: buf[..<Int(len)]))
+                guard let row = try? Row(bsatn: &r) else { hostFailure(ABIError.bsatnDecode.rawValue, "decode a row of `\(name)`") }
+                return row
+            case .notFound: return nil
+            case .bufferTooSmall: capacity = Int(len)
+            default: hostFailure(code, "look up index `\(name)`")
+            }
+        }
     }
 
-    /// Replaces the row that has `row`'s key with `row`; returns the stored row.
+    /// Replaces the row that has `row`'s key with `row` and returns it.
     /// Throws if no row has that key, or if another unique index would be violated.
     @discardableResult
     public func update(_ row: Row) throws(ReducerError) -> Row {
-        var bytes = row.bsatn
-        let code = bytes.withUnsafeMutableBufferPointer { _updateByIndex(indexID, $0.baseAddress, UInt32($0.count)) }
+        let code = Scratch.encode({ row.encode(to: &$0) }) { _updateByIndex(indexID, $0.baseAddress, UInt32($0.count)) }
         if code != 0 { throw ReducerError.host(code, "update `\(Row.tableName)` by `\(name)`") }
-        return decodeRow(bytes)
+        return row
     }
 
     /// Deletes the row whose key is `key`; false if there is none.

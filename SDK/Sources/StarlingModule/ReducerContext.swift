@@ -16,15 +16,19 @@ public struct ReducerContext {
     /// The transaction's timestamp: the same for every read of it within one call.
     public let timestamp: Timestamp
     /// The tables: `ctx.db[Player.self]`.
-    public let db = LocalDatabase()
+    public var db: LocalDatabase { LocalDatabase() }
     /// Deterministic randomness, seeded per call by the host (replays give the same numbers).
-    public let rng: ReducerRNG
+    /// `ctx.rng.next()`, or `Int.random(in: 0..<10, using: &ctx.rng)`.
+    public var rng: ReducerRNG {
+        get { ReducerRNG() }
+        nonmutating set {}
+    }
 
     init(sender: Identity, connectionId: ConnectionId?, timestamp: Timestamp) {
         self.sender = sender
         self.connectionId = connectionId
         self.timestamp = timestamp
-        self.rng = ReducerRNG()
+        ReducerRNG.state = nil  // seeded on first use in this call
     }
 
     /// The identity of this database.
@@ -36,28 +40,29 @@ public struct ReducerContext {
 
     /// A random integer in `range`.
     public func random<T: FixedWidthInteger>(in range: Range<T>) -> T {
-        var g = rng
+        var g = ReducerRNG()
         return T.random(in: range, using: &g)
     }
 
     /// A random integer in `range`.
     public func random<T: FixedWidthInteger>(in range: ClosedRange<T>) -> T {
-        var g = rng
+        var g = ReducerRNG()
         return T.random(in: range, using: &g)
     }
 
     /// A random float in `[0, 1)`.
-    public func randomUnit() -> Double { Double(rng.nextValue() >> 11) * 0x1p-53 }
+    public func randomUnit() -> Double { Double(ReducerRNG.nextValue() >> 11) * 0x1p-53 }
 }
 
-/// A random source seeded from the host's per-call random bytes (SplitMix64 underneath).
-public final class ReducerRNG: RandomNumberGenerator {
-    private var state: SplitMix64?
+/// A random source seeded from the host's per-call random bytes (SplitMix64 underneath). Every
+/// copy draws from the same per-call stream.
+public struct ReducerRNG: RandomNumberGenerator {
+    nonisolated(unsafe) static var state: SplitMix64? = nil
 
     init() {}
 
-    /// The next 64 random bits.
-    public func nextValue() -> UInt64 {
+    /// The next 64 random bits of this call's stream.
+    static func nextValue() -> UInt64 {
         if state == nil {
             var seed: UInt64 = 0
             withUnsafeMutableBytes(of: &seed) { _randomBytes($0.baseAddress, 8) }
@@ -66,7 +71,7 @@ public final class ReducerRNG: RandomNumberGenerator {
         return state!.next()
     }
 
-    public func next() -> UInt64 { nextValue() }
+    public mutating func next() -> UInt64 { Self.nextValue() }
 }
 
 /// The database as a reducer sees it: `ctx.db[Player.self]` is the typed handle of table `Player`.

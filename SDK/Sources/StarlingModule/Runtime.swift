@@ -10,21 +10,17 @@ public func __starlingInvokeReducer(
     let ctx = ReducerContext(
         sender: Identity(limbs: (s0, s1, s2, s3)), connectionId: connection == 0 ? nil : ConnectionId(connection),
         timestamp: Timestamp(microsSinceUnixEpoch: ts))
-    var args = [UInt8](repeating: 0, count: Int(argsLen))
+    let args = UnsafeMutableRawBufferPointer(rebasing: Scratch.args(atLeast: Int(argsLen))[..<Int(argsLen)])
     if argsLen > 0 {
-        let code = args.withUnsafeMutableBufferPointer { _reducerArgs($0.baseAddress) }
+        let code = _reducerArgs(args.baseAddress?.assumingMemoryBound(to: UInt8.self))
         if code != 0 { return fail(ReducerError.host(code, "read the arguments")) }
     }
-    let failure: ReducerError? = args.withUnsafeBytes { buf in
-        var r = BSATNReader(buf)
-        do throws(ReducerError) {
-            try body(ctx, &r)
-            return nil
-        } catch {
-            return error
-        }
+    var r = BSATNReader(UnsafeRawBufferPointer(args))
+    do throws(ReducerError) {
+        try body(ctx, &r)
+    } catch {
+        return fail(error)
     }
-    if let failure { return fail(failure) }
     return 0
 }
 

@@ -28,10 +28,15 @@ extension TableHandle {
     /// their generated values.
     @discardableResult
     public func insert(_ row: Row) throws(ReducerError) -> Row {
-        var bytes = row.bsatn
-        let code = bytes.withUnsafeMutableBufferPointer { _insert(Row.__tableID, $0.baseAddress, UInt32($0.count)) }
+        var stored: Row?
+        let code = Scratch.encode({ row.encode(to: &$0) }) { bytes in
+            let code = _insert(Row.__tableID, bytes.baseAddress, UInt32(bytes.count))
+            if code == 0 { stored = try? Row(bsatn: UnsafeRawBufferPointer(bytes)) }
+            return code
+        }
         if code != 0 { throw ReducerError.host(code, "insert into `\(Row.tableName)`") }
-        return decodeRow(bytes)
+        guard let stored else { hostFailure(ABIError.bsatnDecode.rawValue, "decode the row inserted into `\(Row.tableName)`") }
+        return stored
     }
 
     /// Every row (in no particular order).

@@ -1,0 +1,34 @@
+/// Reusable memory for the hot paths (encoding keys and rows, receiving rows and arguments), so a
+/// lookup or update allocates nothing once warm. Module instances are single-threaded and a fresh
+/// instance starts with fresh globals, so plain globals are safe here.
+enum Scratch {
+    nonisolated(unsafe) private static var writer: BSATNWriter? = nil
+    nonisolated(unsafe) private static var rowBuffer: UnsafeMutableRawBufferPointer? = nil
+    nonisolated(unsafe) private static var argsBuffer: UnsafeMutableRawBufferPointer? = nil
+
+    /// Encodes with a reused writer (nested uses get a fresh one).
+    @inline(__always)
+    static func encode<R>(_ body: (inout BSATNWriter) -> Void, _ use: (UnsafeMutableBufferPointer<UInt8>) -> R) -> R {
+        var w = writer.take() ?? BSATNWriter(capacity: 256)
+        w.bytes.removeAll(keepingCapacity: true)
+        body(&w)
+        let result = w.bytes.withUnsafeMutableBufferPointer { use($0) }
+        writer = w
+        return result
+    }
+
+    /// A buffer of at least `count` bytes for rows coming from the host (valid until the next call).
+    static func rows(atLeast count: Int) -> UnsafeMutableRawBufferPointer { grow(&rowBuffer, count) }
+
+    /// A buffer of at least `count` bytes for a call's arguments.
+    static func args(atLeast count: Int) -> UnsafeMutableRawBufferPointer { grow(&argsBuffer, count) }
+
+    private static func grow(_ slot: inout UnsafeMutableRawBufferPointer?, _ count: Int) -> UnsafeMutableRawBufferPointer {
+        if let b = slot, b.count >= count { return b }
+        slot?.deallocate()
+        let size = Swift.max(count, 1024)
+        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        slot = b
+        return b
+    }
+}

@@ -1,0 +1,29 @@
+import StarlingModuleHost
+import StarlingTypes
+import Testing
+
+/// The SDK's per-operation cost in fuel (≈ wasm instructions executed): deterministic, so a
+/// regression in the generated code or the SDK shows up here rather than as a noisy benchmark.
+/// Ceilings are the figures measured when written plus ~15%; lower them as the SDK gets faster.
+@Suite struct SDKCostTests {
+    @Test func operationsStayWithinTheirFuelCeilings() throws {
+        let m = try LoadedModule("Tests/StarlingModuleSDKTests/Fixtures/sdk-costs")
+        #expect(try m.call("seed") == .success)
+        let cases: [(reducer: String, args: [any BSATNCodable], ceiling: UInt64)] = [
+            ("empty", [], 210),  // measured 179: context, dispatch, return
+            ("args3", [UInt64(1), UInt64(2), Int64(3)], 1_070),  // 923: three integer arguments
+            ("find_one", [UInt64(1)], 2_450),  // 2,094: key encode, one host call, row decode
+            ("encode_only", [], 2_600),  // 2,239: a 48-byte row into a fresh writer
+            ("update_one", [UInt64(1)], 2_950),  // 2,541: row encode (reused writer) + host call
+        ]
+        for c in cases {
+            _ = try m.call(c.reducer, c.args)  // warm: ids resolved and cached, scratch buffers grown
+            let outcome = try m.call(c.reducer, c.args)
+            #expect(outcome == .success, "\(c.reducer): \(outcome)")
+            let fuel = m.host.lastCallFuel
+            print("SDK cost \(c.reducer): \(fuel) fuel")
+            #expect(fuel <= c.ceiling, "\(c.reducer) used \(fuel) fuel; ceiling \(c.ceiling)")
+            #expect(fuel > 0)
+        }
+    }
+}
