@@ -5,15 +5,21 @@ import StarlingTypes
 public struct MigrationPlan: Hashable, Sendable {
     /// Tables the new module adds.
     public var newTables: [TableSchema] = []
+    /// Columns appended to existing tables (existing rows get the type's zero value), by table.
+    public var newColumns: [String: [ColumnSchema]] = [:]
+    /// Indexes added to existing tables, by table (built over the existing rows).
+    public var newIndexes: [String: [IndexSchema]] = [:]
     /// Human-readable lines describing the change (for the publisher).
     public var summary: [String] = []
 }
 
 /// Decides whether a new module's schema can replace the current tables without losing data.
 ///
-/// Compatible: adding tables, changing reducers, keeping every existing table exactly as it is.
-/// Anything else (removing or renaming a table, changing its columns, keys, indexes or access)
-/// is refused with one line per problem; the publisher may clear the database instead.
+/// Compatible: adding tables, appending columns to a table (existing rows get zero values),
+/// adding indexes (a new unique index must hold for the existing rows), changing reducers.
+/// Anything else (removing or renaming a table or column, changing a type, key, access,
+/// auto-increment, or removing an index) is refused with one line per problem; the publisher may
+/// clear the database instead.
 enum Migration {
     static func plan(current: [TableSchema], new: [TableSchema], oldReducers: [String], newReducers: [String]) throws(RuntimeError) -> MigrationPlan {
         var plan = MigrationPlan()
@@ -25,6 +31,17 @@ enum Migration {
                 continue
             }
             problems += differences(old, next)
+            let added = Array(next.columns.dropFirst(old.columns.count))
+            if !added.isEmpty {
+                plan.newColumns[old.name] = added
+                for c in added { plan.summary.append("+ column `\(old.name).\(c.name)` (\(c.type), existing rows get its zero value)") }
+            }
+            let oldShapes = Set(old.indexes.map { IndexShape($0) })
+            let addedIndexes = next.indexes.filter { !oldShapes.contains(IndexShape($0)) }
+            if !addedIndexes.isEmpty {
+                plan.newIndexes[old.name] = addedIndexes
+                for ix in addedIndexes { plan.summary.append("+ index `\(ix.name)` on `\(old.name)`\(ix.isUnique ? " (unique)" : "")") }
+            }
         }
         let currentNames = Set(current.map(\.name))
         for t in new where !currentNames.contains(t.name) {
@@ -60,9 +77,6 @@ enum Migration {
                 out.append("\(t): column `\(c.name)` has type \(c.type) but would become \(n.type)")
             }
         }
-        for c in next.columns.dropFirst(old.columns.count) {
-            out.append("\(t): column `\(c.name)` would be added (adding columns to an existing table is not supported yet)")
-        }
         if old.primaryKey != next.primaryKey {
             out.append("\(t): the primary key would change from \(keyName(old)) to \(keyName(next))")
         }
@@ -71,11 +85,14 @@ enum Migration {
         }
         let oldIndexes = Set(old.indexes.map { IndexShape($0) })
         let newIndexes = Set(next.indexes.map { IndexShape($0) })
-        for ix in newIndexes.subtracting(oldIndexes).sorted(by: { $0.name < $1.name }) {
-            out.append("\(t): index `\(ix.name)` would be added (adding indexes to an existing table is not supported yet)")
-        }
         for ix in oldIndexes.subtracting(newIndexes).sorted(by: { $0.name < $1.name }) {
             out.append("\(t): index `\(ix.name)` would be removed or changed")
+        }
+        let oldUnique = Set(old.constraints.map(\.columns))
+        for c in next.constraints where !oldUnique.contains(c.columns) {
+            if !next.indexes.contains(where: { $0.columns == c.columns && $0.isUnique }) {
+                out.append("\(t): unique constraint `\(c.name)` would be added without a unique index")
+            }
         }
         if Set(old.sequences.map(\.column)) != Set(next.sequences.map(\.column)) {
             out.append("\(t): auto-increment columns would change")

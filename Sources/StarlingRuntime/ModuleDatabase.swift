@@ -149,6 +149,13 @@ public final class ModuleDatabase {
         newInfo.checksum = ProgramStore.checksum(wasm)
         let tx = store.begin()
         do throws(StoreError) {
+            for (table, columns) in plan.newColumns.sorted(by: { $0.key < $1.key }) {
+                try tx.addColumns(try tx.tableId(table), columns)
+            }
+            for (table, indexes) in plan.newIndexes.sorted(by: { $0.key < $1.key }) {
+                let id = try tx.tableId(table)
+                for ix in indexes { try tx.addIndex(id, ix) }
+            }
             for t in plan.newTables { _ = try tx.createTable(t) }
             try ProgramStore.write(wasm, info: newInfo, in: tx)
         } catch {

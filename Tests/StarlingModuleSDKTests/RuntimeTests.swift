@@ -94,6 +94,35 @@ import Testing
         try reopened.close()
     }
 
+    @Test func updateAppendsColumnsAndAddsIndexesToExistingTables() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let options = RuntimeOptions(directory: dir)
+        let db = try ModuleDatabase.publish(
+            wasm: try BuiltModules.wasm("Examples/bank"), owner: owner, identity: dbIdentity, options: options)
+        #expect(db.call("open_accounts", args: args([UInt64(4), Int64(100)]), caller: owner).outcome == .success)
+        #expect(db.call("transfer", args: args([UInt64(0), UInt64(1), Int64(60)]), caller: owner).outcome == .success)
+
+        let plan = try db.update(wasm: try BuiltModules.wasm("Tests/StarlingModuleSDKTests/Fixtures/bank-v3"), by: owner)
+        #expect(plan.summary.contains("+ column `account.frozen` (bool, existing rows get its zero value)"))
+        #expect(plan.summary.contains("+ index `account_balance_idx` on `account`"))
+        let rows = try db.store.read { tx throws(StoreError) in try tx.values(try tx.tableId("account")) }
+        #expect(rows.allSatisfy { $0.product?.count == 4 && $0.product?[3] == .bool(false) })
+        #expect(db.call("freeze", args: args([UInt64(1)]), caller: owner).outcome == .success)
+        #expect(db.call("transfer", args: args([UInt64(1), UInt64(2), Int64(1)]), caller: owner).outcome == .failed("account 1 is frozen"))
+        #expect(db.call("count_rich", args: args([Int64(100)]), caller: owner).outcome == .success)
+        #expect(db.log.recent(10).map(\.message).contains("rich: 3"))
+        try db.close()
+
+        let reopened = try ModuleDatabase.open(options: options)
+        #expect(reopened.call("count_rich", args: args([Int64(150)]), caller: owner).outcome == .success)
+        #expect(reopened.log.recent(10).map(\.message).contains("rich: 1"))
+        let frozen = try reopened.store.read { tx throws(StoreError) in try tx.values(try tx.tableId("account")) }
+            .filter { $0.product?[3] == .bool(true) }
+        #expect(frozen.count == 1)
+        try reopened.close()
+    }
+
     @Test func incompatibleUpdateExplainsEveryProblem() throws {
         let db = try ModuleDatabase.publish(
             wasm: try BuiltModules.wasm("Examples/bank"), owner: owner, identity: dbIdentity, options: RuntimeOptions())
