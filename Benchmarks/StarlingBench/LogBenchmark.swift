@@ -38,7 +38,7 @@ struct LogBenchmark {
             try! db.write { tx throws(StoreError) in
                 for i in done..<done + n {
                     StoreBenchmark.encodeRow(UInt64(i), into: &w)
-                    try tx.insert(table, w.bytes)
+                    _ = try w.withBytes { (b) throws(StoreError) in try tx.insert(table, b) }
                 }
             }
             done += n
@@ -67,7 +67,7 @@ struct LogBenchmark {
         let clock = ContinuousClock()
         let start = clock.now
         for i in 0..<txs {
-            w.bytes.removeAll(keepingCapacity: true)
+            w.removeAll()
             for k in 0..<5 { w.write(UInt64(i) &+ UInt64(k)) }
             let row = w.bytes
             try! db.write { tx throws(StoreError) in try tx.insert(table, row) }

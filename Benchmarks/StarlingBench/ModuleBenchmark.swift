@@ -69,10 +69,10 @@ struct ModuleBenchmark {
             let table = try tx.tableId("accounts")
             var w = BSATNWriter(capacity: 16)
             for id in 0..<UInt64(rows) {
-                w.bytes.removeAll(keepingCapacity: true)
+                w.removeAll()
                 w.write(id)
                 w.write(UInt64(1_000_000))
-                try tx.insert(table, w.bytes)
+                _ = try w.withBytes { (b) throws(StoreError) in try tx.insert(table, b) }
             }
         }
         return rows

@@ -17,7 +17,7 @@ struct StoreBenchmark {
         primaryKey: 0)
 
     static func encodeRow(_ id: UInt64, into w: inout BSATNWriter) {
-        w.bytes.removeAll(keepingCapacity: true)
+        w.removeAll()
         w.write(id)
         w.write(name(for: id))
         w.write(Float(id & 1023))
@@ -63,7 +63,7 @@ struct StoreBenchmark {
             let (_, delta) = try! db.write { tx throws(StoreError) in
                 for k in i..<min(rows, i + 100) {
                     Self.encodeRow(UInt64(k) &* 0x9E37_79B9 % UInt64(rows * 16), into: &w)
-                    try tx.insert(table, w.bytes)
+                    _ = try w.withBytes { (b) throws(StoreError) in try tx.insert(table, b) }
                 }
             }
             payloads.append(CommitRecord(timestamp: .unixEpoch, delta: delta).encode())
@@ -195,7 +195,7 @@ struct StoreBenchmark {
             _ = try! db.write { tx throws(StoreError) in
                 for i in done..<done + n {
                     Self.encodeRow(UInt64(i), into: &w)
-                    try tx.insert(table, w.bytes)
+                    _ = try w.withBytes { (b) throws(StoreError) in try tx.insert(table, b) }
                 }
             }
             done += n

@@ -56,14 +56,14 @@ enum SnapshotFile {
                     var chunk = BSATNWriter(capacity: chunkTarget + 4096)
                     var rows = 0
                     func open() {
-                        chunk.bytes.removeAll(keepingCapacity: true)
+                        chunk.removeAll()
                         chunk.write(id)
                         chunk.write(UInt32(0))
                         rows = 0
                     }
                     func close() {
-                        chunk.bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(rows).littleEndian, toByteOffset: 4, as: UInt32.self) }
-                        appendChunk(&out, chunk.bytes)
+                        chunk.withMutableBytes { $0.storeBytes(of: UInt32(rows).littleEndian, toByteOffset: 4, as: UInt32.self) }
+                        chunk.withBytes { appendChunk(&out, $0) }
                     }
                     open()
                     try tx.scan(id) { _, row in
@@ -88,7 +88,7 @@ enum SnapshotFile {
         footer.write(offset)
         footer.write(tableCount)
         footer.write(rowCount)
-        appendChunk(&out, footer.bytes)
+        footer.withBytes { appendChunk(&out, $0) }
         let final = directory + "/" + name(offset)
         let temp = final + ".tmp"
         try writeDurably(out, to: temp)
@@ -148,7 +148,7 @@ enum SnapshotFile {
         return SnapshotImage(buffer: bytes, tables: tables)
     }
 
-    private static func appendChunk(_ out: inout [UInt8], _ payload: [UInt8]) {
+    private static func appendChunk(_ out: inout [UInt8], _ payload: UnsafeRawBufferPointer) {
         append32(&out, UInt32(payload.count))
         out.append(contentsOf: payload)
         append32(&out, CRC32C.checksum(payload))

@@ -34,11 +34,11 @@ struct MigrationReplayTests {
         var tables: [(table: TableId, sections: [Range<Int>])] = []
         try db.read { tx throws in
             for (id, _) in try tx.tableNames() {
-                let start = w.bytes.count
+                let start = w.count
                 let rows = try tx.rows(id)
                 w.writeLength(rows.count)
                 for r in rows { w.writeBytes(r) }
-                tables.append((id, [start..<w.bytes.count]))
+                tables.append((id, [start..<w.count]))
             }
         }
         return SnapshotImage(buffer: w.bytes, tables: tables)

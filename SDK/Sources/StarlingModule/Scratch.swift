@@ -10,9 +10,9 @@ enum Scratch {
     @inline(__always)
     static func encode<R>(_ body: (inout BSATNWriter) -> Void, _ use: (UnsafeMutableBufferPointer<UInt8>) -> R) -> R {
         var w = writer.take() ?? BSATNWriter(capacity: 256)
-        w.bytes.removeAll(keepingCapacity: true)
+        w.removeAll()
         body(&w)
-        let result = w.bytes.withUnsafeMutableBufferPointer { use($0) }
+        let result = w.withMutableBytes { use($0.assumingMemoryBound(to: UInt8.self)) }
         writer = w
         return result
     }
