@@ -38,7 +38,7 @@ extension ModuleBenchmark {
         let transfer = host.reducerID(named: "transfer")!
         let rate = measure { callRate(host, store, transfer, args: { argsPool[$0 & 4095] }, calls: options["calls"]!) }
         report("Swift bank transfer (Examples/bank via the SDK, \(accounts) accounts)", rate, unit: "calls/s", budget: "≥ 100,000")
-        print("  runs: \(rate.all.map { fmt($0) }.joined(separator: ", "))")
+        print("  runs: \(rate.all.map { fmt($0) }.joined(separator: ", ")); fuel (≈ wasm instructions) per transfer: \(host.lastCallFuel)")
         let total = try! store.read { tx throws(StoreError) -> Int64 in
             var sum: Int64 = 0
             try tx.scan(try tx.tableId("account")) { _, row in

@@ -33,6 +33,7 @@ struct ModuleBenchmark {
         }
         let transfers = measure { callRate(host, store, transfer, args: { argsPool[$0 & 4095] }, calls: calls) }
         report("transfer (2 point lookups + 2 update_by_index, \(accounts) rows)", transfers, unit: "calls/s", budget: "≥ 100,000")
+        print("  fuel (≈ wasm instructions) per transfer: \(host.lastCallFuel)")
         checkBalances(store, accounts: accounts)
 
         let spin = host.reducerID(named: "host_calls")!

@@ -10,11 +10,13 @@ import Testing
         let m = try LoadedModule("Tests/StarlingModuleSDKTests/Fixtures/sdk-costs")
         #expect(try m.call("seed") == .success)
         let cases: [(reducer: String, args: [any BSATNCodable], ceiling: UInt64)] = [
-            ("empty", [], 210),  // measured 179: context, dispatch, return
-            ("args3", [UInt64(1), UInt64(2), Int64(3)], 1_070),  // 923: three integer arguments
-            ("find_one", [UInt64(1)], 1_870),  // 1,619: key encode, one host call, row decode
+            ("empty", [], 210),  // measured 180: context, dispatch, return
+            ("args3", [UInt64(1), UInt64(2), Int64(3)], 410),  // 353 (923 before error messages moved out of line)
+            ("args1", [UInt64(1)], 300),  // 261
+            ("raw3", [UInt64(1), UInt64(2), Int64(3)], 330),  // 282: the same three reads without the SDK's argument helper
+            ("find_one", [UInt64(1)], 1_590),  // 1,379: key encode, one host call, row decode
             ("encode_only", [], 2_600),  // 2,255: a 48-byte row into a fresh writer, copied out
-            ("update_one", [UInt64(1)], 1_690),  // 1,464: row encode (reused writer) + host call
+            ("update_one", [UInt64(1)], 1_530),  // 1,328: row encode (reused writer) + host call
         ]
         for c in cases {
             _ = try m.call(c.reducer, c.args)  // warm: ids resolved and cached, scratch buffers grown

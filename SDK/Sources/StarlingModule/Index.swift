@@ -19,11 +19,11 @@ public struct UniqueIndex<Row: TableRow, Key: BSATNCodable> {
             switch ABIError(code: code) {
             case .ok:
                 var r = BSATNReader(UnsafeRawBufferPointer(rebasing: buf[..<Int(len)]))
-                guard let row = try? Row(bsatn: &r) else { hostFailure(ABIError.bsatnDecode.rawValue, "decode a row of `\(name)`") }
+                guard let row = try? Row(bsatn: &r) else { hostFailure(ABIError.bsatnDecode.rawValue, "decode a row of", name) }
                 return row
             case .notFound: return nil
             case .bufferTooSmall: capacity = Int(len)
-            default: hostFailure(code, "look up index `\(name)`")
+            default: hostFailure(code, "look up index", name)
             }
         }
     }
@@ -33,7 +33,7 @@ public struct UniqueIndex<Row: TableRow, Key: BSATNCodable> {
     @discardableResult
     public func update(_ row: Row) throws(ReducerError) -> Row {
         let code = Scratch.encode({ row.encode(to: &$0) }) { _updateByIndex(indexID, $0.baseAddress, UInt32($0.count)) }
-        if code != 0 { throw ReducerError.host(code, "update `\(Row.tableName)` by `\(name)`") }
+        if code != 0 { throw ReducerError.host(code, "update by index", name) }
         return row
     }
 
@@ -77,7 +77,7 @@ public struct RangeIndex<Row: TableRow, Key: BSATNCodable & Comparable> {
                 _indexScanRange(indexID, l.baseAddress, UInt32(l.count), h.baseAddress, UInt32(h.count), &iter)
             }
         }
-        if code != 0 { hostFailure(code, "scan index `\(name)`") }
+        if code != 0 { hostFailure(code, "scan index", name) }
         return RowIterator(handle: iter)
     }
 
@@ -89,7 +89,7 @@ public struct RangeIndex<Row: TableRow, Key: BSATNCodable & Comparable> {
                 _deleteByIndexRange(indexID, l.baseAddress, UInt32(l.count), h.baseAddress, UInt32(h.count), &n)
             }
         }
-        if code != 0 { hostFailure(code, "delete by index `\(name)`") }
+        if code != 0 { hostFailure(code, "delete by index", name) }
         return n
     }
 }
@@ -133,7 +133,7 @@ func scanPoint<Key: BSATNCodable, Row: BSATNCodable>(_ index: UInt32, _ key: Key
     let bytes = key.bsatn
     var iter: UInt32 = 0
     let code = bytes.withUnsafeBufferPointer { _indexScanPoint(index, $0.baseAddress, UInt32($0.count), &iter) }
-    if code != 0 { hostFailure(code, "look up index `\(name)`") }
+    if code != 0 { hostFailure(code, "look up index", name) }
     return RowIterator(handle: iter)
 }
 
@@ -141,6 +141,6 @@ func deletePoint<Key: BSATNCodable>(_ index: UInt32, _ key: Key, _ name: String)
     let bytes = key.bsatn
     var n: UInt32 = 0
     let code = bytes.withUnsafeBufferPointer { _deleteByIndexPoint(index, $0.baseAddress, UInt32($0.count), &n) }
-    if code != 0 { hostFailure(code, "delete by index `\(name)`") }
+    if code != 0 { hostFailure(code, "delete by index", name) }
     return n
 }

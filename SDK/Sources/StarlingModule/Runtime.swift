@@ -26,12 +26,19 @@ public func __starlingInvokeReducer(
 
 /// Decodes one reducer argument (the host checked the types, so this fails only on a mismatch
 /// between the module and its own description).
+@inline(__always)
 public func __starlingArgument<T: BSATNCodable>(_ r: inout BSATNReader, _ name: StaticString) throws(ReducerError) -> T {
     do throws(BSATNError) {
         return try T(bsatn: &r)
     } catch {
-        throw ReducerError("bad argument `\(name)`: \(error.message)")
+        throw argumentError(name, error)
     }
+}
+
+/// Built out of line so the success path of argument decoding stays small.
+@inline(never)
+func argumentError(_ name: StaticString, _ error: BSATNError) -> ReducerError {
+    ReducerError("bad argument `\(name)`: \(error.message)")
 }
 
 private func fail(_ error: ReducerError) -> Int32 {

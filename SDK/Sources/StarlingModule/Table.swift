@@ -34,8 +34,8 @@ extension TableHandle {
             if code == 0 { stored = try? Row(bsatn: UnsafeRawBufferPointer(bytes)) }
             return code
         }
-        if code != 0 { throw ReducerError.host(code, "insert into `\(Row.tableName)`") }
-        guard let stored else { hostFailure(ABIError.bsatnDecode.rawValue, "decode the row inserted into `\(Row.tableName)`") }
+        if code != 0 { throw ReducerError.host(code, "insert into", Row.tableName) }
+        guard let stored else { hostFailure(ABIError.bsatnDecode.rawValue, "decode the row inserted into", Row.tableName) }
         return stored
     }
 
@@ -63,8 +63,8 @@ extension TableHandle {
         return n
     }
 
-    func check(_ code: Int32, _ what: String) {
-        if code != 0 { hostFailure(code, "\(what) `\(Row.tableName)`") }
+    func check(_ code: Int32, _ what: StaticString) {
+        if code != 0 { hostFailure(code, what, Row.tableName) }
     }
 }
 
@@ -126,15 +126,20 @@ func decodeRow<Row: BSATNCodable>(_ bytes: [UInt8]) -> Row {
 }
 
 /// A host error the module cannot recover from (the SDK and host disagree): traps, which rolls the
-/// reducer back; the message goes to the module log first.
-func hostFailure(_ code: Int32, _ what: String) -> Never {
-    Log.error("could not \(what): \(ABIError(code: code).explanation) (code \(code))")
+/// reducer back; the message goes to the module log first. Messages are built here, out of line,
+/// so hot callers do not carry string-formatting code and stack space on their success path.
+@inline(never)
+func hostFailure(_ code: Int32, _ what: StaticString, _ object: String? = nil) -> Never {
+    let target = object.map { " `\($0)`" } ?? ""
+    Log.error("could not \(what)\(target): \(ABIError(code: code).explanation) (code \(code))")
     fatalError("host call failed")
 }
 
 extension ReducerError {
-    static func host(_ code: Int32, _ what: String) -> ReducerError {
-        ReducerError("could not \(what): \(ABIError(code: code).explanation)")
+    @inline(never)
+    static func host(_ code: Int32, _ what: StaticString, _ object: String? = nil) -> ReducerError {
+        let target = object.map { " `\($0)`" } ?? ""
+        return ReducerError("could not \(what)\(target): \(ABIError(code: code).explanation)")
     }
 }
 
@@ -142,7 +147,7 @@ extension ReducerError {
 public func __starlingTableID(_ name: String) -> UInt32 {
     var id: UInt32 = 0
     let code = withUTF8(name) { _tableIDFromName($0, $1, &id) }
-    if code != 0 { hostFailure(code, "find table `\(name)`") }
+    if code != 0 { hostFailure(code, "find table", name) }
     return id
 }
 
@@ -150,6 +155,6 @@ public func __starlingTableID(_ name: String) -> UInt32 {
 public func __starlingIndexID(_ name: String) -> UInt32 {
     var id: UInt32 = 0
     let code = withUTF8(name) { _indexIDFromName($0, $1, &id) }
-    if code != 0 { hostFailure(code, "find index `\(name)`") }
+    if code != 0 { hostFailure(code, "find index", name) }
     return id
 }

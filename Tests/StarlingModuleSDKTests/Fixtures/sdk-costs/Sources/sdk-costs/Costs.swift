@@ -18,3 +18,18 @@ struct Account {
 @Reducer func seed(ctx: ReducerContext) throws(ReducerError) {
     try ctx.db[Account.self].insert(Account(id: 1, owner: ctx.sender, balance: 5))
 }
+
+@Reducer func args1(ctx: ReducerContext, a: UInt64) {}
+
+@_expose(wasm, "__starling_reducer__raw3") @_cdecl("__starling_reducer__raw3")
+func rawThree(_ s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64, _ c0: UInt64, _ c1: UInt64, _ ts: Int64, _ argsLen: UInt32) -> Int32 {
+    __starlingInvokeReducer(s0, s1, s2, s3, c0, c1, ts, argsLen) { ctx, r throws(ReducerError) in
+        _ = try? r.readLE(UInt64.self)
+        _ = try? r.readLE(UInt64.self)
+        _ = try? r.readLE(Int64.self)
+    }
+}
+@_expose(wasm, "__starling_describe__reducer_raw3") @_cdecl("__starling_describe__reducer_raw3")
+func describeRawThree() {
+    __starlingDescribeReducer("raw3", [ColumnItem("a", .u64), ColumnItem("b", .u64), ColumnItem("c", .i64)], .none)
+}
