@@ -1,14 +1,25 @@
 import SwiftSyntax
 
-/// The `BSATNCodable` members of a struct: a product of its stored properties, in order.
+/// The `BSATNCodable` members of a struct: a product of its stored properties, in order. When
+/// every field has a fixed-size encoding, `encode` stores the whole struct with one bounds check.
 func productCodableMembers(_ props: [StoredProperty], access: String) -> [String] {
     let fields = props.map { ".init(\(literal($0.columnName)), \($0.type).algebraicType)" }.joined(separator: ", ")
     let encodes = props.map { "self.\($0.name).encode(to: &w)" }.joined(separator: "\n")
     let decodes = props.map { "self.\($0.name) = try \($0.type)(bsatn: &r)" }.joined(separator: "\n")
+    let sizes = props.enumerated().map { i, p in "let s\(i) = \(p.type).bsatnFixedSize" }.joined(separator: ", ")
+    let sum = props.isEmpty ? "0" : props.indices.map { "s\($0)" }.joined(separator: " + ")
+    let fixedSize = props.isEmpty ? "0" : "guard \(sizes) else {\nreturn nil\n}\nreturn \(sum)"
+    let stores = props.map { "self.\($0.name).store(into: p + o)\no += \($0.type).bsatnFixedSize!" }.joined(separator: "\n")
+    let loads = props.map { "self.\($0.name) = \($0.type)(bsatnFixed: p + o)\no += \($0.type).bsatnFixedSize!" }.joined(separator: "\n")
+    let loadable = props.isEmpty ? "true" : props.map { "\($0.type).bsatnFixedLoadable" }.joined(separator: " && ")
     return [
         "\(access)static var algebraicType: AlgebraicType { .product(ProductType([\(fields)])) }",
-        "\(access)func encode(to w: inout BSATNWriter) {\n\(encodes)\n}",
-        "\(access)init(bsatn r: inout BSATNReader) throws(BSATNError) {\n\(decodes)\n}",
+        "\(access)static var bsatnFixedSize: Int? {\n\(fixedSize)\n}",
+        "\(access)func store(into p: UnsafeMutableRawPointer) {\nvar o = 0\n\(stores)\n_ = o\n}",
+        "\(access)static var bsatnFixedLoadable: Bool {\nbsatnFixedSize != nil && \(loadable)\n}",
+        "\(access)init(bsatnFixed p: UnsafeRawPointer) {\nvar o = 0\n\(loads)\n_ = o\n}",
+        "\(access)func encode(to w: inout BSATNWriter) {\nif self.encodeFixed(to: &w) {\nreturn\n}\n\(encodes)\n}",
+        "\(access)init(bsatn r: inout BSATNReader) throws(BSATNError) {\nif Self.bsatnFixedLoadable, let n = Self.bsatnFixedSize {\nself = Self(bsatnFixed: try r.fixedBytes(n))\nreturn\n}\n\(decodes)\n}",
     ]
 }
 

@@ -61,12 +61,48 @@ final class MacroTests: XCTestCase {
                     static var algebraicType: AlgebraicType {
                         .product(ProductType([.init("player_id", UInt64.algebraicType), .init("points", Int32.algebraicType), .init("note", Optional<String>.algebraicType)]))
                     }
+                    static var bsatnFixedSize: Int? {
+                        guard let s0 = UInt64.bsatnFixedSize, let s1 = Int32.bsatnFixedSize, let s2 = Optional<String>.bsatnFixedSize else {
+                            return nil
+                        }
+                        return s0 + s1 + s2
+                    }
+                    func store(into p: UnsafeMutableRawPointer) {
+                        var o = 0
+                        self.playerId.store(into: p + o)
+                        o += UInt64.bsatnFixedSize!
+                        self.points.store(into: p + o)
+                        o += Int32.bsatnFixedSize!
+                        self.note.store(into: p + o)
+                        o += Optional<String>.bsatnFixedSize!
+                        _ = o
+                    }
+                    static var bsatnFixedLoadable: Bool {
+                        bsatnFixedSize != nil && UInt64.bsatnFixedLoadable && Int32.bsatnFixedLoadable && Optional<String>.bsatnFixedLoadable
+                    }
+                    init(bsatnFixed p: UnsafeRawPointer) {
+                        var o = 0
+                        self.playerId = UInt64(bsatnFixed: p + o)
+                        o += UInt64.bsatnFixedSize!
+                        self.points = Int32(bsatnFixed: p + o)
+                        o += Int32.bsatnFixedSize!
+                        self.note = Optional<String>(bsatnFixed: p + o)
+                        o += Optional<String>.bsatnFixedSize!
+                        _ = o
+                    }
                     func encode(to w: inout BSATNWriter) {
+                        if self.encodeFixed(to: &w) {
+                            return
+                        }
                         self.playerId.encode(to: &w)
                         self.points.encode(to: &w)
                         self.note.encode(to: &w)
                     }
                     init(bsatn r: inout BSATNReader) throws(BSATNError) {
+                        if Self.bsatnFixedLoadable, let n = Self.bsatnFixedSize {
+                            self = Self(bsatnFixed: try r.fixedBytes(n))
+                            return
+                        }
                         self.playerId = try UInt64(bsatn: &r)
                         self.points = try Int32(bsatn: &r)
                         self.note = try Optional<String>(bsatn: &r)

@@ -14,9 +14,9 @@ import Testing
             ("args3", [UInt64(1), UInt64(2), Int64(3)], 410),  // 353 (923 before error messages moved out of line)
             ("args1", [UInt64(1)], 300),  // 261
             ("raw3", [UInt64(1), UInt64(2), Int64(3)], 330),  // 282: the same three reads without the SDK's argument helper
-            ("find_one", [UInt64(1)], 1_590),  // 1,379: key encode, one host call, row decode
-            ("encode_only", [], 2_600),  // 2,255: a 48-byte row into a fresh writer, copied out
-            ("update_one", [UInt64(1)], 1_530),  // 1,328: row encode (reused writer) + host call
+            ("find_one", [UInt64(1)], 730),  // 628: key stored on the stack, one host call, fixed-size row load
+            ("encode_only", [], 2_000),  // 1,746: a 48-byte row into a fresh writer, copied out
+            ("update_one", [UInt64(1)], 560),  // 484: fixed-size row stored on the stack + host call
         ]
         for c in cases {
             _ = try m.call(c.reducer, c.args)  // warm: ids resolved and cached, scratch buffers grown

@@ -13,7 +13,7 @@ public struct UniqueIndex<Row: TableRow, Key: BSATNCodable> {
         while true {
             let buf = Scratch.rows(atLeast: capacity)
             var len = UInt32(buf.count)
-            let code = Scratch.encode({ key.encode(to: &$0) }) { k in
+            let code = Scratch.bytes(of: key) { k in
                 _indexFind(indexID, k.baseAddress, UInt32(k.count), buf.baseAddress?.assumingMemoryBound(to: UInt8.self), &len)
             }
             switch ABIError(code: code) {
@@ -32,7 +32,7 @@ public struct UniqueIndex<Row: TableRow, Key: BSATNCodable> {
     /// Throws if no row has that key, or if another unique index would be violated.
     @discardableResult
     public func update(_ row: Row) throws(ReducerError) -> Row {
-        let code = Scratch.encode({ row.encode(to: &$0) }) { _updateByIndex(indexID, $0.baseAddress, UInt32($0.count)) }
+        let code = Scratch.bytes(of: row) { _updateByIndex(indexID, $0.baseAddress, UInt32($0.count)) }
         if code != 0 { throw ReducerError.host(code, "update by index", name) }
         return row
     }

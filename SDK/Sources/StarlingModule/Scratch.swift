@@ -17,6 +17,19 @@ enum Scratch {
         return result
     }
 
+    /// Calls `use` with the encoding of `value`: stored straight into stack memory when the type
+    /// has a fixed-size encoding (no writer, no bounds check per field), else via the reused writer.
+    @inline(__always)
+    static func bytes<T: BSATNCodable, R>(of value: T, _ use: (UnsafeMutableBufferPointer<UInt8>) -> R) -> R {
+        if let n = T.bsatnFixedSize {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { buf in
+                value.store(into: UnsafeMutableRawPointer(buf.baseAddress!))
+                return use(buf)
+            }
+        }
+        return encode({ value.encode(to: &$0) }, use)
+    }
+
     /// A buffer of at least `count` bytes for rows coming from the host (valid until the next call).
     static func rows(atLeast count: Int) -> UnsafeMutableRawBufferPointer { grow(&rowBuffer, count) }
 

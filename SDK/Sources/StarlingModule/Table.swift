@@ -29,7 +29,7 @@ extension TableHandle {
     @discardableResult
     public func insert(_ row: Row) throws(ReducerError) -> Row {
         var stored: Row?
-        let code = Scratch.encode({ row.encode(to: &$0) }) { bytes in
+        let code = Scratch.bytes(of: row) { bytes in
             let code = _insert(Row.__tableID, bytes.baseAddress, UInt32(bytes.count))
             if code == 0 { stored = try? Row(bsatn: UnsafeRawBufferPointer(bytes)) }
             return code

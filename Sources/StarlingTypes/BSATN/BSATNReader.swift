@@ -100,6 +100,13 @@ public struct BSATNReader {
         return UnsafeRawBufferPointer(rebasing: buffer[position..<position + n])
     }
 
+    /// The next `n` bytes as a pointer (for fixed-size loads), advancing past them.
+    @inlinable public mutating func fixedBytes(_ n: Int) throws(BSATNError) -> UnsafeRawPointer {
+        try need(n)
+        defer { position += n }
+        return UnsafeRawPointer(buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!) + position
+    }
+
     /// Skips `n` raw bytes.
     @inlinable public mutating func skip(_ n: Int) throws(BSATNError) {
         try need(n)

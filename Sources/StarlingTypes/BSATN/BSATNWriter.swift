@@ -106,6 +106,15 @@ public struct BSATNWriter: Sendable {
         written += n
     }
 
+    /// Appends `n` bytes that `body` stores through a raw pointer (one bounds check for a whole
+    /// fixed-size value).
+    @inlinable public mutating func withReservedSpace(_ n: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
+        reserve(n)
+        let at = written
+        storage.withUnsafeMutableBytes { body($0.baseAddress!.advanced(by: at)) }
+        written += n
+    }
+
     /// Makes room for `n` more bytes.
     @inlinable mutating func reserve(_ n: Int) {
         if count + n > storage.count { grow(n) }
