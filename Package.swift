@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "StarlingBench",
             dependencies: [
-                "StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase", "StarlingModuleHost",
+                "StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase", "StarlingModuleHost", "StarlingRuntime",
                 .product(name: "WAT", package: "WasmKit"),
             ],
             path: "Benchmarks/StarlingBench",
