@@ -54,21 +54,31 @@ extension HostContext {
     ) throws(HostTrap) -> ABIErrorCode {
         let key = try m.readable(keyPtr, keyLen)
         try m.check(out, 4)
+        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
+        let code = seekPoint(index, key) { row in
+            it.append(row)
+            return true
+        }
+        guard code == .ok else {
+            iterators.close(it)
+            return code
+        }
+        m.storeU32(out, it.handle)
+        return .ok
+    }
+
+    /// Calls `body` for each row whose key in `index` equals `key` (a prefix on btrees), after
+    /// the checks both point imports share; returns the ABI code for the lookup itself.
+    private func seekPoint(_ index: UInt32, _ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) -> ABIErrorCode {
         guard let tx else { return .notInTransaction }
         guard let info = indexInfo(index, tx) else { return .noSuchIndex }
         guard let columns = keyColumnCount(key, info) else { return .bsatnDecode }
         if !info.isBTree, columns != info.columnTypes.count { return .bsatnDecode }
-        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
         do throws(StoreError) {
-            try tx.seek(index, keyBSATN: key, columnCount: columns) { _, row in
-                it.append(row)
-                return true
-            }
+            try tx.seek(index, keyBSATN: key, columnCount: columns) { _, row in body(row) }
         } catch {
-            iterators.close(it)
             return ABIErrorCode(error)
         }
-        m.storeU32(out, it.handle)
         return .ok
     }
 
@@ -80,26 +90,18 @@ extension HostContext {
         let key = try m.readable(keyPtr, keyLen)
         let capacity = try m.loadU32(lenPtr)
         let buf = try m.bytes(bufPtr, capacity)
-        guard let tx else { return .notInTransaction }
-        guard let info = indexInfo(index, tx) else { return .noSuchIndex }
-        guard let columns = keyColumnCount(key, info) else { return .bsatnDecode }
-        if !info.isBTree, columns != info.columnTypes.count { return .bsatnDecode }
         var result = ABIErrorCode.notFound
-        do throws(StoreError) {
-            try tx.seek(index, keyBSATN: key, columnCount: columns) { _, row in
-                if row.count > Int(capacity) {
-                    result = .bufferTooSmall
-                } else {
-                    if !row.isEmpty { buf.baseAddress!.copyMemory(from: row.baseAddress!, byteCount: row.count) }
-                    result = .ok
-                }
-                m.storeU32(lenPtr, UInt32(row.count))
-                return false
+        let code = seekPoint(index, key) { row in
+            if row.count > Int(capacity) {
+                result = .bufferTooSmall
+            } else {
+                if !row.isEmpty { buf.baseAddress!.copyMemory(from: row.baseAddress!, byteCount: row.count) }
+                result = .ok
             }
-        } catch {
-            return ABIErrorCode(error)
+            m.storeU32(lenPtr, UInt32(row.count))
+            return false
         }
-        return result
+        return code == .ok ? result : code
     }
 
     func indexScanRange(
