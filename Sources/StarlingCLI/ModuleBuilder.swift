@@ -56,6 +56,8 @@ public struct ModuleBuilder {
     var buildArguments: [String] {
         [
             "--package-path", projectPath.path, "--triple", "wasm32-unknown-none-wasm", "-c", "release",
+            // Re-plan every build: a cached plan misses files added to the SDK after an upgrade.
+            "--disable-build-manifest-caching",
             "-Xswiftc", "-load-plugin-executable", "-Xswiftc", macrosPlugin.path + "#StarlingMacros",
             "-Xlinker", "-L" + Self.embeddedLibraryDirectory(swift: swift),
         ] + extraArguments
