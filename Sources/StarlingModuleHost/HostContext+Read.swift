@@ -111,21 +111,34 @@ extension HostContext {
         let lowerBytes = try m.readable(lowerPtr, lowerLen)
         let upperBytes = try m.readable(upperPtr, upperLen)
         try m.check(out, 4)
+        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
+        let code = seekRange(index, lowerBytes, upperBytes) { _, row in
+            it.append(row)
+            return true
+        }
+        guard code == .ok else {
+            iterators.close(it)
+            return code
+        }
+        m.storeU32(out, it.handle)
+        return .ok
+    }
+
+    /// Calls `body` for each row whose key in `index` lies between the ABI bounds, after the
+    /// checks range scans and range deletes share; returns the ABI code for the lookup itself.
+    func seekRange(
+        _ index: UInt32, _ lowerBytes: UnsafeRawBufferPointer, _ upperBytes: UnsafeRawBufferPointer,
+        _ body: (RowId, UnsafeRawBufferPointer) -> Bool
+    ) -> ABIErrorCode {
         guard let tx else { return .notInTransaction }
         guard let info = indexInfo(index, tx) else { return .noSuchIndex }
         guard info.isBTree else { return .wrongIndexKind }
         guard let lower = bound(lowerBytes, info), let upper = bound(upperBytes, info) else { return .bsatnDecode }
-        guard let it = iterators.open(limit: limits.maxOpenIterators) else { return .limitExceeded }
         do throws(StoreError) {
-            try tx.range(index, from: lower, to: upper) { _, row in
-                it.append(row)
-                return true
-            }
+            try tx.range(index, from: lower, to: upper, body)
         } catch {
-            iterators.close(it)
             return ABIErrorCode(error)
         }
-        m.storeU32(out, it.handle)
         return .ok
     }
 

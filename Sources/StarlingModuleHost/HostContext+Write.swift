@@ -64,16 +64,13 @@ extension HostContext {
         let lowerBytes = try m.readable(lowerPtr, lowerLen)
         let upperBytes = try m.readable(upperPtr, upperLen)
         try m.check(out, 4)
-        guard let tx else { return .notInTransaction }
-        guard let info = indexInfo(index, tx) else { return .noSuchIndex }
-        guard info.isBTree else { return .wrongIndexKind }
-        guard let lower = bound(lowerBytes, info), let upper = bound(upperBytes, info) else { return .bsatnDecode }
         rowIds.removeAll(keepingCapacity: true)
+        let code = seekRange(index, lowerBytes, upperBytes) { id, _ in
+            rowIds.append(id)
+            return true
+        }
+        guard code == .ok, let tx, let info = indexInfo(index, tx) else { return code }
         do throws(StoreError) {
-            try tx.range(index, from: lower, to: upper) { id, _ in
-                rowIds.append(id)
-                return true
-            }
             return try deleteCollected(info.table, tx, m, out)
         } catch {
             return ABIErrorCode(error)
