@@ -34,6 +34,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
@@ -84,6 +90,35 @@ let package = Package(
             dependencies: ["StarlingDatabase", "StarlingModuleHost"],
             swiftSettings: strictSettings
         ),
+        // SQL: parser (with positions), type checker, planner (indexes), executor, DML.
+        .target(name: "StarlingQuery", dependencies: ["StarlingTypes", "StarlingStore"], swiftSettings: strictSettings),
+        // The client/server messages (WebSocket protocol) in JSON and BSATN.
+        .target(name: "StarlingProtocol", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
+        // A small SwiftNIO HTTP/1.1 and WebSocket client (CLI, tests, load generator).
+        .target(
+            name: "StarlingNetClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `starling start`: many databases behind one port; HTTP routes and the WebSocket data path
+        // on SwiftNIO channel handlers; identities and tokens; metrics.
+        .target(
+            name: "StarlingServer",
+            dependencies: [
+                "StarlingRuntime", "StarlingQuery", "StarlingProtocol",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The crash tests' child process: commits transactions until it is killed.
         .executableTarget(
             name: "StarlingCrashWriter", dependencies: ["StarlingDatabase"], swiftSettings: strictSettings),
@@ -91,7 +126,7 @@ let package = Package(
         .target(
             name: "StarlingCLI",
             dependencies: [
-                "StarlingTypes", "StarlingStore",
+                "StarlingTypes", "StarlingStore", "StarlingServer", "StarlingNetClient", "StarlingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -133,6 +168,13 @@ let package = Package(
         .testTarget(
             name: "StarlingMacrosTests",
             dependencies: ["StarlingMacros", .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax")]
+        ),
+        .testTarget(name: "StarlingQueryTests", dependencies: ["StarlingQuery"], swiftSettings: strictSettings),
+        .testTarget(name: "StarlingNetClientTests", dependencies: ["StarlingNetClient"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StarlingServerTests",
+            dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling"],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "StarlingDatabaseTests", dependencies: ["StarlingDatabase", "StarlingCrashWriter"],

@@ -1,0 +1,1 @@
+// NIO HTTP and WebSocket client.

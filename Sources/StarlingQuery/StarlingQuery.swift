@@ -1,0 +1,1 @@
+// The SQL engine; see SQL.swift.
