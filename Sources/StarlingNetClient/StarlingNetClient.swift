@@ -1,1 +1,0 @@
-// NIO HTTP and WebSocket client.

@@ -1,1 +1,0 @@
-// The SQL engine; see SQL.swift.
