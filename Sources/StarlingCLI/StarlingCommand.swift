@@ -3,12 +3,12 @@ import ArgumentParser
 /// The `starling` command: the server and the CLI in one binary.
 ///
 /// Verbs are added as the parts behind them land (see ARCHITECTURE.md for the full contract).
-public struct StarlingCommand: ParsableCommand {
+public struct StarlingCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "starling",
         abstract: "Starling: a real-time relational database and application server.",
         version: StarlingVersion.string,
-        subcommands: [VersionCommand.self, BuildCommand.self]
+        subcommands: [StartCommand.self, VersionCommand.self, BuildCommand.self]
     )
 
     public init() {}

@@ -58,6 +58,9 @@ public final class ModuleLog: Sendable {
         /// Index of the oldest record once the buffer is full.
         var head = 0
         var fd: Int32 = -1
+        /// Who receives each new record (``follow(last:_:)``).
+        var followers: [Int: @Sendable (Record) -> Void] = [:]
+        var nextFollower = 0
     }
 
     /// How many records are kept in memory.
@@ -93,7 +96,7 @@ public final class ModuleLog: Sendable {
 
     /// Appends a record.
     public func append(_ record: Record) {
-        state.withLock { s in
+        let followers = state.withLock { s in
             if s.records.count < capacity {
                 s.records.append(record)
             } else {
@@ -111,7 +114,26 @@ public final class ModuleLog: Sendable {
                     }
                 }
             }
+            return s.followers.isEmpty ? [] : Array(s.followers.values)
         }
+        for f in followers { f(record) }
+    }
+
+    /// Returns the last `n` records and, atomically with that, starts calling `sink` with every
+    /// record appended after them (on the appending thread; keep it quick). Stop with
+    /// ``unfollow(_:)`` and the returned token.
+    public func follow(last n: Int, _ sink: @escaping @Sendable (Record) -> Void) -> (records: [Record], token: Int) {
+        state.withLock { s in
+            let token = s.nextFollower
+            s.nextFollower += 1
+            s.followers[token] = sink
+            return (Self.recent(n, in: s), token)
+        }
+    }
+
+    /// Stops a ``follow(last:_:)``.
+    public func unfollow(_ token: Int) {
+        _ = state.withLock { s in s.followers.removeValue(forKey: token) }
     }
 
     /// Appends a host message (no file/line) stamped with the current time.
@@ -121,14 +143,16 @@ public final class ModuleLog: Sendable {
 
     /// The last `n` records, oldest first.
     public func recent(_ n: Int) -> [Record] {
-        state.withLock { s in
-            let count = min(max(n, 0), s.records.count)
-            var out: [Record] = []
-            out.reserveCapacity(count)
-            let total = s.records.count
-            for k in (total - count)..<total { out.append(s.records[(s.head + k) % total]) }
-            return out
-        }
+        state.withLock { s in Self.recent(n, in: s) }
+    }
+
+    private static func recent(_ n: Int, in s: State) -> [Record] {
+        let count = min(max(n, 0), s.records.count)
+        var out: [Record] = []
+        out.reserveCapacity(count)
+        let total = s.records.count
+        for k in (total - count)..<total { out.append(s.records[(s.head + k) % total]) }
+        return out
     }
 
     /// How many records are held in memory.

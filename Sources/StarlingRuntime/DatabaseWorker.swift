@@ -2,11 +2,21 @@ import Foundation
 import StarlingDatabase
 import StarlingTypes
 
+/// Learns what a ``DatabaseWorker`` did besides running submitted jobs. Called on the worker thread.
+public protocol DatabaseWorkerObserver: AnyObject {
+    /// Scheduled reducers ran (each result is one transaction, committed or not).
+    func workerRanSchedules(_ results: [CallResult], in db: ModuleDatabase)
+    /// The worker finished a batch of jobs (and schedules) and is about to wait for more: the
+    /// moment to send what the batch produced.
+    func workerFinishedBatch(_ db: ModuleDatabase)
+}
+
 /// The single writer of one ``ModuleDatabase``: a dedicated thread that runs submitted work in
 /// order and fires scheduled reducers when they are due. Other threads talk to it only through
 /// ``submit(_:)`` / ``perform(_:)``.
 public final class DatabaseWorker: @unchecked Sendable {
     private let db: ModuleDatabase
+    private weak var observer: (any DatabaseWorkerObserver)?
     /// Guards `jobs` and `stopping`, and wakes the thread.
     private let wakeup = NSCondition()
     private var jobs: [(ModuleDatabase) -> Void] = []
@@ -15,8 +25,9 @@ public final class DatabaseWorker: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
 
     /// Starts the worker thread for `db` (which it then owns).
-    public init(_ db: ModuleDatabase, name: String = "starling.db") {
+    public init(_ db: ModuleDatabase, name: String = "starling.db", observer: (any DatabaseWorkerObserver)? = nil) {
         self.db = db
+        self.observer = observer
         let t = Thread { [unowned self] in self.loop() }
         t.name = name
         thread = t
@@ -60,8 +71,13 @@ public final class DatabaseWorker: @unchecked Sendable {
             let stop = stopping
             wakeup.unlock()
             for job in batch { job(db) }
+            // Schedules run between batches even under constant load, so they are never starved.
+            if let next = db.nextScheduledTime, next <= Timestamp.now {
+                let results = db.runDueSchedules()
+                if !results.isEmpty { observer?.workerRanSchedules(results, in: db) }
+            }
+            observer?.workerFinishedBatch(db)
             if !batch.isEmpty { continue }
-            db.runDueSchedules()
             if stop { break }
             wakeup.lock()
             if jobs.isEmpty && !stopping {

@@ -30,6 +30,18 @@ public struct CallResult: Sendable {
     public var timestamp: Timestamp
     /// Time spent in the reducer and commit.
     public var duration: Duration
+
+    public init(
+        reducer: String, outcome: ReducerOutcome, delta: TxDelta? = nil, offset: UInt64? = nil, timestamp: Timestamp,
+        duration: Duration
+    ) {
+        self.reducer = reducer
+        self.outcome = outcome
+        self.delta = delta
+        self.offset = offset
+        self.timestamp = timestamp
+        self.duration = duration
+    }
 }
 
 /// One database and its module: publish, update, reducer calls (with durability), lifecycle

@@ -157,6 +157,9 @@ public final class Datastore {
 
     /// Bytes held by row pages of every table (free slots included).
     public var pageBytes: Int { tables.values.reduce(0) { $0 + $1.rows.allocatedBytes } }
+
+    /// Bytes held by row pages, per table.
+    public var tableBytes: [(name: String, bytes: Int)] { tables.values.map { ($0.name, $0.rows.allocatedBytes) } }
 }
 
 /// An index and the table it belongs to.

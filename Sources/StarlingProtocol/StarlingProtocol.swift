@@ -1,1 +1,0 @@
-// The WebSocket protocol messages.

@@ -1,0 +1,154 @@
+import CoreMetrics
+import Foundation
+import NIOWebSocket
+import StarlingModuleHost
+import StarlingProtocol
+import StarlingRuntime
+import StarlingStore
+import StarlingTypes
+import Synchronization
+
+/// What any thread may know about a served database (kept current by its worker).
+public struct DatabaseInfo: Sendable {
+    public var name: String
+    public var identity: Identity
+    public var owner: Identity
+    public var schema: ModuleSchema
+    public var publishedAt: Timestamp
+    public var moduleSize: UInt64
+}
+
+/// One database on the server: its single writer (``DatabaseWorker``), the WebSocket clients
+/// connected to it and their subscriptions. Everything that touches the data or the clients
+/// runs on the worker thread, in the order it was submitted; what a batch of jobs sends is
+/// handed to the event loops once per batch (``Outbox``).
+final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
+    let name: String
+    let log: ModuleLog
+    let metrics: DatabaseMetrics
+    private let infoBox: Mutex<DatabaseInfo>
+    private var worker: DatabaseWorker!
+
+    // Worker thread only.
+    var clients: [ConnectionId: ClientSession] = [:]
+    var outbox: Outbox
+    var render: JSONRendering
+
+    init(name: String, db: ModuleDatabase, maxQueuedBytes: Int) {
+        self.name = name
+        log = db.log
+        metrics = DatabaseMetrics(database: name)
+        let info = DatabaseInfo(
+            name: name, identity: db.info.databaseIdentity, owner: db.info.owner, schema: db.schema,
+            publishedAt: db.info.publishedAt, moduleSize: db.info.size)
+        infoBox = Mutex(info)
+        outbox = Outbox(maxQueuedBytes: maxQueuedBytes)
+        render = Self.rendering(db.schema)
+        worker = DatabaseWorker(db, name: "starling.db.\(name)", observer: self)
+    }
+
+    /// The database's current description.
+    var info: DatabaseInfo { infoBox.withLock { $0 } }
+
+    /// Runs `job` on the worker and returns its result.
+    func perform<T: Sendable>(_ job: @escaping @Sendable (ModuleDatabase) -> T) async -> T {
+        await withCheckedContinuation { c in worker.submit { db in c.resume(returning: job(db)) } }
+    }
+
+    /// Runs `job` on the worker without waiting.
+    func submit(_ job: @escaping @Sendable (ModuleDatabase) -> Void) { worker.submit(job) }
+
+    /// Disconnects every client, finishes queued work and closes the database.
+    func stop(reason: String) {
+        worker.submit { [self] _ in
+            for c in clients.values { c.outlet.close(code: .goingAway, reason: reason) }
+            clients.removeAll()
+            metrics.clients.record(0)
+        }
+        worker.stop()
+    }
+
+    /// Refreshes ``info`` and the JSON rendering after the module changed (worker thread).
+    func moduleChanged(_ db: ModuleDatabase) {
+        render = Self.rendering(db.schema)
+        infoBox.withLock {
+            $0.schema = db.schema
+            $0.publishedAt = db.info.publishedAt
+            $0.moduleSize = db.info.size
+        }
+    }
+
+    // MARK: DatabaseWorkerObserver
+
+    func workerRanSchedules(_ results: [CallResult], in db: ModuleDatabase) {
+        let identity = db.info.databaseIdentity
+        for r in results {
+            metrics.recordCall(r)
+            broadcast(r, caller: identity, connection: .zero, args: [], requestId: 0, callerSession: nil)
+        }
+    }
+
+    func workerFinishedBatch(_ db: ModuleDatabase) {
+        outbox.flush()
+        metrics.refreshTableSizes(db)
+    }
+
+    // MARK: Calls
+
+    /// Calls a reducer for an HTTP client (JSON arguments) and tells subscribers.
+    func callFromHTTP(_ reducer: String, args: JSONValue, caller: Identity) async -> HTTPCallOutcome {
+        await perform { [self] db in
+            guard let item = db.schema.reducers.first(where: { $0.name == reducer }) else { return .unknownReducer }
+            let bytes: [UInt8]
+            switch Self.encodeArgs(args, for: item) {
+            case .success(let b): bytes = b
+            case .failure(let e): return .badArguments(e.message)
+            }
+            let result = db.call(reducer, args: bytes, caller: caller)
+            metrics.recordCall(result)
+            broadcast(result, caller: caller, connection: .zero, args: bytes, requestId: 0, callerSession: nil)
+            if let message = result.outcome.message { return .failed(message) }
+            return .committed
+        }
+    }
+
+    /// JSON arguments (an array in parameter order, or an object keyed by parameter name) in BSATN.
+    static func encodeArgs(_ json: JSONValue, for reducer: ReducerItem) -> Result<[UInt8], ProtocolError> {
+        let type = reducer.argsType
+        if case .array(let xs) = json, xs.count != type.fields.count {
+            let list = reducer.params.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
+            return .failure(ProtocolError("`\(reducer.name)` takes \(type.fields.count) argument(s) (\(list)), got \(xs.count)"))
+        }
+        do {
+            return .success(try AlgebraicValue.productFromJSON(json, as: type).bsatn)
+        } catch {
+            return .failure(ProtocolError("invalid arguments for `\(reducer.name)`: \(error)"))
+        }
+    }
+
+    /// How JSON clients see rows and reducer arguments of this schema.
+    static func rendering(_ schema: ModuleSchema) -> JSONRendering {
+        var rowTypes: [String: ProductType] = [:]
+        for t in schema.tables { rowTypes[t.name] = ProductType(t.columns.map { .init($0.name, $0.type) }) }
+        var argTypes: [String: ProductType] = [:]
+        for r in schema.reducers { argTypes[r.name] = r.argsType }
+        let rows = rowTypes
+        let args = argTypes
+        return JSONRendering(
+            rowType: { rows[$0] },
+            reducerArgs: { name, bytes in
+                guard let t = args[name], case .product(let xs)? = try? AlgebraicValue.decode(.product(t), from: bytes) else {
+                    return .array([])
+                }
+                return .array(zip(xs, t.fields).map { $0.json($1.type) })
+            })
+    }
+}
+
+/// The outcome of an HTTP reducer call.
+enum HTTPCallOutcome: Sendable {
+    case committed
+    case unknownReducer
+    case badArguments(String)
+    case failed(String)
+}

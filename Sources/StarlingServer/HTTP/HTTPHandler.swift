@@ -1,0 +1,106 @@
+import NIOCore
+import NIOHTTP1
+import StarlingModuleHost
+
+/// Serves HTTP requests on one connection: collects a request (body up to the limit), hands it
+/// to ``Routes`` off the event loop, and writes the response back on it. `logs?follow=true`
+/// responses stay open and stream new log lines (chunked) until the client goes away.
+final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let ctx: ServerContext
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+    private var following: (log: ModuleLog, token: Int)?
+
+    init(_ ctx: ServerContext) { self.ctx = ctx }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = []
+            tooLarge = false
+        case .body(var chunk):
+            guard !tooLarge else { return }
+            if body.count + chunk.readableBytes > ctx.options.maxBodyBytes {
+                tooLarge = true
+                body = []
+                return
+            }
+            body.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if tooLarge {
+                let e = HTTPError(413, "request body larger than the server's \(ctx.options.maxBodyBytes >> 20) MiB limit")
+                respond(context, head, .error(e))
+                return
+            }
+            let request = HTTPRequest(head: head, body: body)
+            body = []
+            let ctx = self.ctx
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            Task {
+                let response = await Routes.handle(request, ctx)
+                bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response) }
+            }
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ response: HTTPResponse) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: response.contentType)
+        for (k, v) in response.extraHeaders { headers.add(name: k, value: v) }
+        let keepAlive = request.isKeepAlive && response.follow == nil
+        if response.follow == nil {
+            headers.add(name: "content-length", value: String(response.body.count))
+        } else {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let log = response.follow {
+            startFollowing(log, context, lines: Int(response.extraHeaders.first?.1 ?? "100") ?? 100)
+            return
+        }
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+
+    /// Streams the last `lines` records, then every new one, until the connection closes.
+    private func startFollowing(_ log: ModuleLog, _ context: ChannelHandlerContext, lines: Int) {
+        let channel = context.channel
+        let (records, token) = log.follow(last: lines) { record in
+            let line = record.formatted + "\n"
+            channel.eventLoop.execute {
+                let part = HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(string: line)))
+                channel.writeAndFlush(part, promise: nil)
+            }
+        }
+        following = (log, token)
+        let initial = records.map { $0.formatted + "\n" }.joined()
+        if !initial.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: initial)))), promise: nil)
+        }
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let (log, token) = following { log.unfollow(token) }
+        following = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,79 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+import StarlingModuleHost
+import StarlingRuntime
+import StarlingStore
+import Synchronization
+
+/// The process's Prometheus registry; swift-metrics is bootstrapped onto it once per process.
+enum ServerMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// Every metric in the Prometheus text format.
+    static func render() -> [UInt8] {
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return out
+    }
+}
+
+/// The metrics of one database (labelled `database`).
+final class DatabaseMetrics: Sendable {
+    let committed: Metrics.Counter
+    let failed: Metrics.Counter
+    let duration: Metrics.Timer
+    let clients: Metrics.Gauge
+    let subscriptions: Metrics.Gauge
+    let memory: Metrics.Gauge
+    private let database: String
+    private let tableGauges = Mutex<[String: Metrics.Gauge]>([:])
+    private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(database: String) {
+        _ = ServerMetrics.registry
+        self.database = database
+        let d = [("database", database)]
+        committed = Metrics.Counter(label: "starling_transactions_committed_total", dimensions: d)
+        failed = Metrics.Counter(label: "starling_reducer_failures_total", dimensions: d)
+        duration = Metrics.Timer(label: "starling_reducer_duration_seconds", dimensions: d)
+        clients = Metrics.Gauge(label: "starling_connected_clients", dimensions: d)
+        subscriptions = Metrics.Gauge(label: "starling_subscriptions", dimensions: d)
+        memory = Metrics.Gauge(label: "starling_table_memory_bytes_total", dimensions: d)
+    }
+
+    /// Counts one reducer call (committed or failed) and its latency.
+    func recordCall(_ r: CallResult) {
+        if r.outcome.isSuccess { committed.increment() } else { failed.increment() }
+        let c = r.duration.components
+        duration.recordNanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
+    }
+
+    /// Updates the memory gauges, at most once a second (worker thread).
+    func refreshTableSizes(_ db: ModuleDatabase) {
+        let now = ContinuousClock.now
+        let due = lastRefresh.withLock { last in
+            if let l = last, now - l < .seconds(1) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        var total = 0
+        for (name, bytes) in db.store.tableBytes {
+            total += bytes
+            let gauge = tableGauges.withLock { g in
+                if let x = g[name] { return x }
+                let x = Metrics.Gauge(label: "starling_table_memory_bytes", dimensions: [("database", database), ("table", name)])
+                g[name] = x
+                return x
+            }
+            gauge.record(bytes)
+        }
+        memory.record(total)
+    }
+}

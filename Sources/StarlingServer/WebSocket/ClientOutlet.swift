@@ -1,0 +1,104 @@
+import NIOCore
+import NIOWebSocket
+import StarlingProtocol
+import Synchronization
+
+/// The sending side of one WebSocket client, usable from any thread. Counts the bytes handed to
+/// it that the socket has not taken yet, so a slow consumer can be cut off instead of growing
+/// server memory without bound.
+final class ClientOutlet: Sendable {
+    let channel: any Channel
+    let format: WireFormat
+    /// Bytes queued for this client and not yet written to its socket.
+    let queuedBytes = Atomic<Int>(0)
+    private let closing = Atomic<Bool>(false)
+
+    init(channel: any Channel, format: WireFormat) {
+        self.channel = channel
+        self.format = format
+    }
+
+    /// Whether ``close(code:reason:)`` was called.
+    var isClosing: Bool { closing.load(ordering: .relaxed) }
+
+    /// A frame carrying `bytes` as this client's format wants them (text for JSON, binary for BSATN).
+    func frame(_ bytes: [UInt8]) -> WebSocketFrame {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return WebSocketFrame(fin: true, opcode: format == .json ? .text : .binary, data: buffer)
+    }
+
+    /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame allows),
+    /// then closes the connection. Only the first call has an effect.
+    func close(code: WebSocketErrorCode, reason: String) {
+        guard !closing.exchange(true, ordering: .relaxed) else { return }
+        let channel = channel
+        channel.eventLoop.execute {
+            var buffer = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+            buffer.write(webSocketErrorCode: code)
+            buffer.writeBytes(reason.utf8.prefix(123))
+            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)
+            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+/// Frames produced while a database's worker runs a batch of jobs, grouped by event loop and
+/// handed over once per batch: one task per event loop and one flush per client, not one per message.
+struct Outbox {
+    private var pending: [(ClientOutlet, WebSocketFrame)] = []
+    /// A client whose queued bytes pass this is disconnected as a slow consumer.
+    let maxQueuedBytes: Int
+
+    init(maxQueuedBytes: Int) { self.maxQueuedBytes = maxQueuedBytes }
+
+    var isEmpty: Bool { pending.isEmpty }
+
+    /// Queues `bytes` for `outlet`. Returns false (and closes the client) if the client is too far behind.
+    @discardableResult
+    mutating func send(_ bytes: [UInt8], to outlet: ClientOutlet) -> Bool {
+        if outlet.isClosing { return false }
+        let queued = outlet.queuedBytes.add(bytes.count, ordering: .relaxed).newValue
+        if queued > maxQueuedBytes {
+            outlet.close(
+                code: .policyViolation,
+                reason: "slow consumer: more than \(maxQueuedBytes >> 20) MiB of updates unsent; reconnect and resubscribe")
+            return false
+        }
+        pending.append((outlet, outlet.frame(bytes)))
+        return true
+    }
+
+    /// Hands everything queued to the event loops.
+    mutating func flush() {
+        guard !pending.isEmpty else { return }
+        var byLoop: [ObjectIdentifier: [(ClientOutlet, WebSocketFrame)]] = [:]
+        for item in pending { byLoop[ObjectIdentifier(item.0.channel.eventLoop), default: []].append(item) }
+        pending.removeAll(keepingCapacity: true)
+        for (_, items) in byLoop {
+            let loop = items[0].0.channel.eventLoop
+            loop.execute { Self.write(items) }
+        }
+    }
+
+    /// On the event loop: writes every frame, then flushes each client once; the queued-byte
+    /// count drops when the socket took the bytes.
+    private static func write(_ items: [(ClientOutlet, WebSocketFrame)]) {
+        var last: [ObjectIdentifier: (ClientOutlet, Int, Int)] = [:]  // outlet, index of last frame, bytes
+        for (i, (outlet, frame)) in items.enumerated() {
+            let key = ObjectIdentifier(outlet)
+            let bytes = (last[key]?.2 ?? 0) + frame.data.readableBytes
+            last[key] = (outlet, i, bytes)
+        }
+        for (i, (outlet, frame)) in items.enumerated() {
+            guard let (_, lastIndex, bytes) = last[ObjectIdentifier(outlet)], lastIndex == i else {
+                outlet.channel.write(frame, promise: nil)
+                continue
+            }
+            let promise = outlet.channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
+            outlet.channel.write(frame, promise: promise)
+        }
+        for (outlet, _, _) in last.values { outlet.channel.flush() }
+    }
+}

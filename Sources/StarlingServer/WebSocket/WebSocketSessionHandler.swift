@@ -1,0 +1,95 @@
+import NIOCore
+import NIOWebSocket
+import StarlingProtocol
+import StarlingTypes
+
+/// Who a WebSocket connection is, decided when its upgrade request was accepted.
+struct SessionIdentity: Sendable {
+    var database: DatabaseHost
+    var identity: Identity
+    var token: String
+    var format: WireFormat
+}
+
+/// One client's WebSocket after the upgrade. Decodes frames on the event loop, collects the
+/// messages of one read batch and hands them to the database's worker as one job when the
+/// batch ends (`channelReadComplete`). Replies come back through the client's ``ClientOutlet``.
+final class WebSocketSessionHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let session: SessionIdentity
+    private let connectionId: ConnectionId
+    private var outlet: ClientOutlet?
+    private var pending: [ClientMessage] = []
+
+    init(_ session: SessionIdentity) {
+        self.session = session
+        var rng = SystemRandomNumberGenerator()
+        connectionId = ConnectionId(UInt128(rng.next() as UInt64) << 64 | UInt128(rng.next() as UInt64))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let outlet = ClientOutlet(channel: context.channel, format: session.format)
+        self.outlet = outlet
+        session.database.connect(outlet, identity: session.identity, token: session.token, connectionId: connectionId)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            if (frame.opcode == .text) != (session.format == .json) {
+                let want = session.format == .json ? "text (JSON)" : "binary (BSATN)"
+                refuse(.unacceptableData, "this connection speaks \(session.format.subprotocol): send \(want) frames")
+                return
+            }
+            let decoded = frame.unmaskedData.withUnsafeReadableBytes { bytes in
+                Result { () throws(ProtocolError) -> ClientMessage in
+                    session.format == .json ? try ClientMessage.decode(json: bytes) : try ClientMessage.decode(bsatn: bytes)
+                }
+            }
+            switch decoded {
+            case .success(let m): pending.append(m)
+            case .failure(let e): refuse(.dataInconsistentWithMessage, e.message)
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            outlet?.close(code: .normalClosure, reason: "")
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !pending.isEmpty {
+            session.database.handle(pending, from: connectionId)
+            pending.removeAll(keepingCapacity: true)
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.database.disconnect(connectionId)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let e = error as? NIOWebSocketError, e == .invalidFrameLength {
+            refuse(.messageTooLarge, "message larger than the server's limit")
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Sends what was accepted so far, then closes with `code` and a reason.
+    private func refuse(_ code: WebSocketErrorCode, _ reason: String) {
+        if !pending.isEmpty {
+            session.database.handle(pending, from: connectionId)
+            pending.removeAll()
+        }
+        outlet?.close(code: code, reason: reason)
+    }
+}
