@@ -58,7 +58,7 @@ public enum HTTPClient {
         let eventLoop = group.next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: HTTPResponse.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(
                 HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize))
@@ -96,7 +96,7 @@ public enum HTTPClient {
         let eventLoop = group.next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: HTTPStreamingResponse.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(
                 HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit))

@@ -8,11 +8,13 @@ public enum NetClient {
     public static var defaultEventLoopGroup: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
     /// Opens a TCP connection to `url`'s host and port on `eventLoop`, running `configure` on the event loop to set
-    /// up the pipeline before any byte is read.
-    static func connect(
+    /// up the pipeline before any byte is read. If connecting fails, `promise` (the exchange's result, which the
+    /// pipeline would have completed) fails with the same error.
+    static func connect<T>(
         to url: NetURL,
         on eventLoop: any EventLoop,
         timeout: Duration,
+        failing promise: EventLoopPromise<T>,
         configure: @escaping @Sendable (any Channel) throws -> Void
     ) async throws(NetError) -> any Channel {
         let bootstrap = ClientBootstrap(group: eventLoop)
@@ -30,7 +32,9 @@ public enum NetClient {
         do {
             return try await future.get()
         } catch {
-            throw NetError.connecting(to: url.authority, error)
+            let error = NetError.connecting(to: url.authority, error)
+            promise.fail(error)
+            throw error
         }
     }
 

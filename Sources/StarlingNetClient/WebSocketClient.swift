@@ -45,7 +45,7 @@ public enum WebSocketClient {
         let eventLoop = (eventLoopGroup ?? NetClient.defaultEventLoopGroup).next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: WebSocketConnection.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
             try Self.configureHandshake(on: channel, options: options, promise: promise)
         }
         let authority = url.authority

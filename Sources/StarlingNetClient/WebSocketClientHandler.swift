@@ -99,8 +99,8 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let frame = Self.unwrapOutboundIn(data)
-        guard self.state.canSendData || frame.opcode.isControlOpcode else {
+        // Only the application's frames pass here; the handler's own pongs and close frames start below it.
+        guard self.state.canSendData else {
             promise?.fail(NetError(.alreadyClosed, "the WebSocket connection to \(self.authority) is closing"))
             return
         }
