@@ -89,7 +89,22 @@ public enum HTTPClient {
         bufferedChunkLimit: Int = 64,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPStreamingResponse {
-        let url = try NetURL(parsing: url)
+        try await self.stream(
+            method, url: NetURL(parsing: url), headers: headers, body: body, timeout: timeout,
+            bufferedChunkLimit: bufferedChunkLimit, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// Sends one request to a parsed URL and streams the response body. See
+    /// ``stream(_:url:headers:body:timeout:bufferedChunkLimit:eventLoopGroup:)-(String,String,_,_,_,_,_)``.
+    public static func stream(
+        _ method: String = "GET",
+        url: NetURL,
+        headers: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        timeout: Duration = .seconds(30),
+        bufferedChunkLimit: Int = 64,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) async throws(NetError) -> HTTPStreamingResponse {
         let head = try self.makeHead(method, url: url, headers: headers, bodyCount: body?.count)
         let authority = url.authority
         let group = eventLoopGroup ?? NetClient.defaultEventLoopGroup

@@ -90,6 +90,40 @@ struct HTTPClientTests {
         #expect(error?.message == "connection refused to 127.0.0.1:\(port) — is `starling start` running?")
     }
 
+    @Test func hostNamesAreResolved() async throws {
+        try await withTestServer { server in
+            let response = try await HTTPClient.request(url: "http://localhost:\(server.port)/hello")
+            #expect(response.text == "hello")
+            let parsed = NetURL(scheme: .http, host: "127.0.0.1", port: server.port, target: "echo?a=b")
+            let echoed = try await HTTPClient.request("POST", url: parsed, body: [1, 2, 3])
+            #expect(echoed.body == [1, 2, 3])
+            #expect(echoed.header("x-target") == "/echo?a=b")
+        }
+    }
+
+    @Test func connectionRefusedViaResolver() async throws {
+        let port = try await Self.closedPort()
+        let error = await #expect(throws: NetError.self) {
+            _ = try await HTTPClient.request(url: "http://localhost:\(port)/v1/ping")
+        }
+        #expect(error?.code == .connectionRefused)
+        #expect(error?.message == "connection refused to localhost:\(port) — is `starling start` running?")
+    }
+
+    @Test func cancellingTheCallingTaskCancelsTheRequest() async throws {
+        try await withTestServer { server in
+            let task = Task { try await HTTPClient.request(url: server.http("/slow")) }
+            try await Task.sleep(for: .milliseconds(100))
+            task.cancel()
+            let result = await task.result
+            guard case .failure(let error) = result else {
+                Issue.record("expected a failure, got \(result)")
+                return
+            }
+            #expect((error as? NetError)?.code == .cancelled)
+        }
+    }
+
     @Test func timeoutFailsSlowRequests() async throws {
         try await withTestServer { server in
             let start = ContinuousClock.now

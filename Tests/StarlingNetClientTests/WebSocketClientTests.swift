@@ -187,6 +187,32 @@ struct WebSocketClientTests {
         #expect(error?.message == "connection refused to 127.0.0.1:\(port) — is `starling start` running?")
     }
 
+    @Test func handshakeTimesOut() async throws {
+        try await withTestServer { server in
+            let error = await #expect(throws: NetError.self) {
+                _ = try await WebSocketClient.connect(url: server.ws("/slow"), timeout: .milliseconds(200))
+            }
+            #expect(error?.code == .timedOut)
+            #expect(error?.message.contains("WebSocket handshake") == true)
+        }
+    }
+
+    @Test func headersReachTheServerAndHostNamesWork() async throws {
+        try await withTestServer { server in
+            let ws = try await WebSocketClient.connect(
+                url: "ws://localhost:\(server.port)/ws?token=abc", subprotocol: "v1.json.starling",
+                headers: [("Authorization", "Bearer xyz"), ("Connection", "ignored")])
+            #expect(ws.url.target == "/ws?token=abc")
+            try await ws.send(text: "hi")
+            var iterator = ws.messages.makeAsyncIterator()
+            #expect(try await iterator.next() == .text("hi"))
+            let seen = server.observations.withLock { $0.upgradeHeaders }
+            #expect(seen.count == 1 && seen.first?.authorization == "Bearer xyz")
+            #expect(seen.first?.connection?.lowercased() == "upgrade")
+            await ws.close()
+        }
+    }
+
     @Test func httpURLIsRejected() async {
         let error = await #expect(throws: NetError.self) {
             _ = try await WebSocketClient.connect(url: "http://127.0.0.1:1/")
@@ -201,9 +227,12 @@ struct WebSocketBackpressureTests {
             // 400 × 64 KiB = 25 MiB: far more than the kernel's socket buffers plus 16 buffered messages.
             let ws = try await WebSocketClient.connect(url: server.ws("/ws"), bufferedMessageLimit: 16)
             try await ws.send(text: "cmd:flood-big:400:65536")
-            try await Task.sleep(for: .milliseconds(300))
-            // Nobody consumed: the client stopped reading, so the server could not write everything.
-            #expect(server.observations.withLock { $0.floodsCompleted } == 0)
+            // Without backpressure the client would take all 25 MiB within ~0.1 s (measured); with it, the server's
+            // last write cannot complete while nobody consumes.
+            let completedUnconsumed = await eventually(within: 0.5) {
+                server.observations.withLock { $0.floodsCompleted } == 1
+            }
+            #expect(!completedUnconsumed)
             var count = 0
             for try await message in ws.messages {
                 guard case .binary(let bytes) = message, bytes.count == 65536 else { break }

@@ -22,6 +22,8 @@ final class TestServer: Sendable {
         var streamsClosed = 0
         /// Floods (`cmd:flood-big`) whose last frame was written to the socket.
         var floodsCompleted = 0
+        /// The `Authorization` and `Connection` headers of each WebSocket upgrade request.
+        var upgradeHeaders: [(authorization: String?, connection: String?)] = []
     }
 
     let channel: any Channel
@@ -64,8 +66,12 @@ final class TestServer: Sendable {
         let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 24,
-            shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(Self.upgradeHeaders(for: head))
+            shouldUpgrade: { [self] channel, head in
+                self.observations.withLock {
+                    $0.upgradeHeaders.append(
+                        (head.headers["Authorization"].first, head.headers["Connection"].joined(separator: ",")))
+                }
+                return channel.eventLoop.makeSucceededFuture(Self.upgradeHeaders(for: head))
             },
             upgradePipelineHandler: { [self] channel, _ in
                 channel.eventLoop.makeCompletedFuture {
