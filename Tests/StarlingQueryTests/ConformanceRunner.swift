@@ -85,7 +85,9 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         context.useIndexes = useIndexes
         let outcome: Result<[QueryResult], SQLError>
         if readOnly {
-            outcome = Result { () throws(SQLError) in try db.read { tx throws(SQLError) in try QueryEngine.query(sql, in: tx, context: context) } }
+            outcome = Result { () throws(SQLError) in
+                try db.read { tx throws(SQLError) in try QueryEngine.query(sql, in: tx, context: context) }
+            }
         } else {
             outcome = Result { () throws(SQLError) in try run(db, sql, context: context) }
         }
@@ -111,7 +113,9 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
                 let got = (results.last?.columns ?? []).map { "\($0.name) \($0.type)" }.joined(separator: ", ")
                 #expect(got == text, "\(where_)\nschema `\(got)` != `\(text)`")
             case (.affected(let n), .success(let results)):
-                #expect(results.last?.affectedRows == n, "\(where_)\naffected \(String(describing: results.last?.affectedRows)) != \(n)")
+                #expect(
+                    results.last?.affectedRows == n,
+                    "\(where_)\naffected \(String(describing: results.last?.affectedRows)) != \(n)")
             }
         }
     }

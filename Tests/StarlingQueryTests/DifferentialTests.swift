@@ -35,11 +35,14 @@ struct DifferentialTests {
             let t = try tx.createTable(Self.t)
             let u = try tx.createTable(Self.u)
             for id in 1...120 {
-                let e: AlgebraicValue = Int.random(in: 0..<4, using: &rng) == 0 ? .option(nil) : .option(.u32(UInt32.random(in: 0..<5, using: &rng)))
+                let e: AlgebraicValue =
+                    Int.random(in: 0..<4, using: &rng) == 0
+                    ? .option(nil) : .option(.u32(UInt32.random(in: 0..<5, using: &rng)))
                 try tx.insert(
                     t,
                     values: [
-                        .u64(UInt64(id)), .u8(UInt8.random(in: 0..<8, using: &rng)), .i32(Int32.random(in: -3..<4, using: &rng)),
+                        .u64(UInt64(id)), .u8(UInt8.random(in: 0..<8, using: &rng)),
+                        .i32(Int32.random(in: -3..<4, using: &rng)),
                         .f64(floats.randomElement(using: &rng)!), .string(strings.randomElement(using: &rng)!), e,
                         .i64(Int64.random(in: -2..<3, using: &rng)),
                     ])
@@ -48,7 +51,8 @@ struct DifferentialTests {
                 try tx.insert(
                     u,
                     values: [
-                        .u64(UInt64(x)), .u8(UInt8.random(in: 0..<8, using: &rng)), .string(strings.randomElement(using: &rng)!),
+                        .u64(UInt64(x)), .u8(UInt8.random(in: 0..<8, using: &rng)),
+                        .string(strings.randomElement(using: &rng)!),
                         .i32(Int32.random(in: -3..<4, using: &rng)),
                     ])
             }
@@ -63,12 +67,17 @@ struct DifferentialTests {
         switch Int.random(in: 0..<9, using: &rng) {
         case 0: return "\(q)a \(op()) \(Int.random(in: 0..<9, using: &rng))"
         case 1: return "\(q)b \(op()) \(Int.random(in: -4..<5, using: &rng))"
-        case 2: return "\(q)c \(op()) \(["-2.5", "0", "-0.0", "1", "2.5", "7", "1e300", "-1e300"].randomElement(using: &rng)!)"
+        case 2:
+            return
+                "\(q)c \(op()) \(["-2.5", "0", "-0.0", "1", "2.5", "7", "1e300", "-1e300"].randomElement(using: &rng)!)"
         case 3: return "\(q)d \(op()) '\(strings.randomElement(using: &rng)!)'"
         case 4: return "\(q)e \(op()) \(Int.random(in: 0..<6, using: &rng))"
         case 5: return "\(q)e IS \(Bool.random(using: &rng) ? "NOT " : "")NULL"
-        case 6: return "\(q)a = \(Int.random(in: 0..<8, using: &rng)) AND \(q)b \(op()) \(Int.random(in: -3..<4, using: &rng))"
-        case 7: return "\(q)b = \(Int.random(in: -3..<4, using: &rng)) AND \(q)d = '\(strings.randomElement(using: &rng)!)'"
+        case 6:
+            return
+                "\(q)a = \(Int.random(in: 0..<8, using: &rng)) AND \(q)b \(op()) \(Int.random(in: -3..<4, using: &rng))"
+        case 7:
+            return "\(q)b = \(Int.random(in: -3..<4, using: &rng)) AND \(q)d = '\(strings.randomElement(using: &rng)!)'"
         default: return "\(q)g \(op()) \(q)b"
         }
     }
@@ -84,7 +93,9 @@ struct DifferentialTests {
         case 1:
             let on = ["u.y = t.a", "t.a = u.y", "u.z = t.d", "u.w = t.b", "u.y = t.a AND u.z = t.d", "u.x = t.g"]
                 .randomElement(using: &rng)!
-            let extra = Bool.random(using: &rng) ? " AND u.y \(["<", ">=", "="].randomElement(using: &rng)!) \(Int.random(in: 0..<8, using: &rng))" : ""
+            let extra =
+                Bool.random(using: &rng)
+                ? " AND u.y \(["<", ">=", "="].randomElement(using: &rng)!) \(Int.random(in: 0..<8, using: &rng))" : ""
             return "SELECT t.id, u.x FROM t JOIN u ON \(on)\(extra) WHERE \(where_)"
         case 2:
             return "SELECT t.id, u.x FROM u JOIN t ON t.a = u.y AND t.b = u.w WHERE \(where_)"
@@ -109,7 +120,9 @@ struct DifferentialTests {
             let fast = try Self.rows(db, sql, indexes: true)
             let slow = try Self.rows(db, sql, indexes: false)
             #expect(fast == slow, "\(sql)")
-            let plan = try db.read { tx throws(SQLError) in try QueryEngine.query("EXPLAIN " + sql, in: tx, context: .owner(.zero)) }
+            let plan = try db.read { tx throws(SQLError) in
+                try QueryEngine.query("EXPLAIN " + sql, in: tx, context: .owner(.zero))
+            }
             if plan[0].rows.contains(where: { "\($0)".contains("Index") }) { usedIndex += 1 }
         }
         // The generator must exercise the index paths, not only scans.

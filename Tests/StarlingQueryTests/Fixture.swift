@@ -51,7 +51,8 @@ enum Fixture {
         primaryKey: 0, access: .private)
 
     static func playerRow(
-        _ name: String, _ guild: UInt32, _ level: UInt8, _ score: Int32, _ rating: Double, _ active: Bool, _ owner: Identity,
+        _ name: String, _ guild: UInt32, _ level: UInt8, _ score: Int32, _ rating: Double, _ active: Bool,
+        _ owner: Identity,
         _ nick: String?
     ) -> [AlgebraicValue] {
         [
@@ -65,7 +66,8 @@ enum Fixture {
         _ delta: Int128, _ tag: [UInt8]
     ) -> [AlgebraicValue] {
         [
-            .u64(0), .u64(owner), .string(kind), .f32(weight), .i64(value), .u16(qty), .i8(tiny), .u128(big), .i128(delta),
+            .u64(0), .u64(owner), .string(kind), .f32(weight), .i64(value), .u16(qty), .i8(tiny), .u128(big),
+            .i128(delta),
             .bytes(tag),
         ]
     }
@@ -91,7 +93,10 @@ enum Fixture {
                 (4, "empty", "asia", 4_000_000),
             ] as [(UInt32, String, String, Int64)] {
                 try tx.insert(
-                    g, values: [.u32(id), .string(name), .string(region), .timestamp(Timestamp(microsSinceUnixEpoch: founded))])
+                    g,
+                    values: [
+                        .u32(id), .string(name), .string(region), .timestamp(Timestamp(microsSinceUnixEpoch: founded)),
+                    ])
             }
             for r in [
                 itemRow(1, "sword", 3.5, 1000, 1, -1, 0, -5, [0xde, 0xad]),

@@ -7,14 +7,16 @@ struct ParserTests {
     @Test func statementsAreSplitOnSemicolons() throws {
         #expect(try SQL.parse("").isEmpty)
         #expect(try SQL.parse(" ;; -- nothing\n ;").isEmpty)
-        let s = try SQL.parse("SELECT * FROM a; DELETE FROM b;\nUPDATE c SET x = 1; INSERT INTO d VALUES (1); EXPLAIN SELECT * FROM e")
+        let s = try SQL.parse(
+            "SELECT * FROM a; DELETE FROM b;\nUPDATE c SET x = 1; INSERT INTO d VALUES (1); EXPLAIN SELECT * FROM e")
         #expect(s.map(\.verb) == ["SELECT", "DELETE", "UPDATE", "INSERT", "EXPLAIN"])
         #expect(s.map(\.isDML) == [false, true, true, true, false])
     }
 
     @Test func selectShape() throws {
         let s = try SQL.parse(
-            "SELECT p.name AS n, level FROM player AS p JOIN item i ON i.owner = p.id WHERE level >= -3 ORDER BY n DESC, level LIMIT 7")
+            "SELECT p.name AS n, level FROM player AS p JOIN item i ON i.owner = p.id WHERE level >= -3 ORDER BY n DESC, level LIMIT 7"
+        )
         guard case .select(let select) = s[0] else {
             Issue.record("not a select")
             return
@@ -37,7 +39,8 @@ struct ParserTests {
     }
 
     @Test func literalsKeepTheirKindAndText() throws {
-        let c = try SQL.parseCondition("a = 'it''s' OR b = 0xFF OR c = X'0a0B' OR d = 1.5e3 OR e = :sender OR f = TRUE OR g = NULL")
+        let c = try SQL.parseCondition(
+            "a = 'it''s' OR b = 0xFF OR c = X'0a0B' OR d = 1.5e3 OR e = :sender OR f = TRUE OR g = NULL")
         var literals: [Literal] = []
         func collect(_ e: Expr) {
             switch e {
@@ -51,7 +54,8 @@ struct ParserTests {
         collect(c)
         #expect(
             literals.map(\.kind) == [
-                .string("it's"), .hex("FF", isNumber: true), .hex("0a0B", isNumber: false), .float("1.5e3"), .parameter("sender"),
+                .string("it's"), .hex("FF", isNumber: true), .hex("0a0B", isNumber: false), .float("1.5e3"),
+                .parameter("sender"),
                 .bool(true), .null,
             ])
         #expect(literals.map(\.description) == ["'it''s'", "0xFF", "X'0a0B'", "1.5e3", ":sender", "TRUE", "NULL"])
@@ -84,8 +88,11 @@ struct ParserTests {
             return
         }
         #expect(select.from.name.text == "from")
-        #expect(items == [.column(ColumnRef(table: nil, column: Name("order", at: items.columnPosition(0))), alias: nil),
-                          .column(ColumnRef(table: nil, column: Name("a\"b", at: items.columnPosition(1))), alias: nil)])
+        #expect(
+            items == [
+                .column(ColumnRef(table: nil, column: Name("order", at: items.columnPosition(0))), alias: nil),
+                .column(ColumnRef(table: nil, column: Name("a\"b", at: items.columnPosition(1))), alias: nil),
+            ])
     }
 
     @Test func errorCodesMatchInCatch() throws {

@@ -167,24 +167,27 @@ struct PlannerTests {
 
     @Test func multiColumnIndexKeyedByOuterColumnAndConstant() throws {
         #expect(
-            try explain("SELECT q.name FROM guild g JOIN player q ON q.guild_id = g.id AND q.level = 10 WHERE g.name = 'blue'") == [
-                "Project: q.name",
-                "  Index Join",
-                "    Filter: g.name = 'blue'",
-                "      Scan guild AS g",
-                "    Index Seek player AS q USING player_guild_level (guild_id = g.id, level = 10)",
-            ])
+            try explain(
+                "SELECT q.name FROM guild g JOIN player q ON q.guild_id = g.id AND q.level = 10 WHERE g.name = 'blue'")
+                == [
+                    "Project: q.name",
+                    "  Index Join",
+                    "    Filter: g.name = 'blue'",
+                    "      Scan guild AS g",
+                    "    Index Seek player AS q USING player_guild_level (guild_id = g.id, level = 10)",
+                ])
     }
 
     @Test func sortLimitCountAndAliases() throws {
         #expect(
-            try explain("SELECT name AS n FROM player WHERE level = 10 AND score > 5 ORDER BY score DESC, n LIMIT 3") == [
-                "Project: name AS n",
-                "  Limit: 3",
-                "    Sort: score DESC, n",
-                "      Filter: score > 5",
-                "        Index Seek player USING player_level (level = 10)",
-            ])
+            try explain("SELECT name AS n FROM player WHERE level = 10 AND score > 5 ORDER BY score DESC, n LIMIT 3")
+                == [
+                    "Project: name AS n",
+                    "  Limit: 3",
+                    "    Sort: score DESC, n",
+                    "      Filter: score > 5",
+                    "        Index Seek player USING player_level (level = 10)",
+                ])
         #expect(
             try explain("SELECT COUNT(*) AS n FROM item WHERE owner_id = 1") == [
                 "Count AS n",
@@ -196,13 +199,14 @@ struct PlannerTests {
         var context = Fixture.owner
         context.useIndexes = false
         #expect(
-            try explain("SELECT p.name FROM player p JOIN item i ON i.owner_id = p.id WHERE p.id = 1", context: context) == [
-                "Project: p.name",
-                "  Hash Join: p.id = i.owner_id",
-                "    Filter: p.id = 1",
-                "      Scan player AS p",
-                "    Scan item AS i",
-            ])
+            try explain("SELECT p.name FROM player p JOIN item i ON i.owner_id = p.id WHERE p.id = 1", context: context)
+                == [
+                    "Project: p.name",
+                    "  Hash Join: p.id = i.owner_id",
+                    "    Filter: p.id = 1",
+                    "      Scan player AS p",
+                    "    Scan item AS i",
+                ])
     }
 
     @Test func rowFilterHookIsAndedIntoEveryReference() throws {
@@ -211,7 +215,9 @@ struct PlannerTests {
         context.rowFilters = ["player": [try SQL.parseCondition("owner = :sender")]]
         let names = try run(db, "SELECT name FROM player ORDER BY name", context: context)[0].rows
         #expect(names == [[.string("bob")], [.string("eve")]])
-        let joined = try run(db, "SELECT p.name, q.name FROM player p JOIN player q ON q.level = p.level WHERE p.id < q.id", context: context)
+        let joined = try run(
+            db, "SELECT p.name, q.name FROM player p JOIN player q ON q.level = p.level WHERE p.id < q.id",
+            context: context)
         #expect(joined[0].rows == [[.string("bob"), .string("eve")]])
         let plan = try run(db, "EXPLAIN SELECT name FROM player", context: context)[0].rows
         #expect(plan.last == [.string("  Index Seek player USING player_owner (owner = 0x\(Fixture.idB.hexString))")])

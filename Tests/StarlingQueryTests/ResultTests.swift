@@ -9,7 +9,8 @@ struct ResultTests {
         let r = try run(db, "SELECT id, name FROM player WHERE id <= 2 ORDER BY id")[0]
         #expect(
             r.json.text
-                == #"{"schema":[{"name":"id","type":"u64"},{"name":"name","type":"string"}],"rows":[[1,"ann"],[2,"bob"]]}"#)
+                == #"{"schema":[{"name":"id","type":"u64"},{"name":"name","type":"string"}],"rows":[[1,"ann"],[2,"bob"]]}"#
+        )
         let all = try run(db, "SELECT nick, owner, big FROM player JOIN item ON owner_id = id WHERE item_id = 2")[0]
         #expect(
             all.json.text
@@ -24,7 +25,9 @@ struct ResultTests {
         #expect(rs[0].columns.isEmpty && rs[0].rows.isEmpty)
         #expect(rs[0].json.text == #"{"schema":[],"rows":[]}"#)
         #expect(rs[1].affectedRows == nil)
-        #expect(QueryResult.json(rs).text == #"[{"schema":[],"rows":[]},{"schema":[{"name":"count","type":"u64"}],"rows":[[5]]}]"#)
+        #expect(
+            QueryResult.json(rs).text
+                == #"[{"schema":[],"rows":[]},{"schema":[{"name":"count","type":"u64"}],"rows":[[5]]}]"#)
     }
 
     @Test func alignedTable() throws {
@@ -57,17 +60,23 @@ struct ResultTests {
         let db = try Fixture.make()
         let r = try run(db, "EXPLAIN SELECT * FROM guild")[0]
         #expect(r.columns == [.init(name: "plan", type: .string)])
-        #expect(r.table == " plan\n------------------------------------\n Project: id, name, region, founded\n   Scan guild\n(2 rows)\n")
+        #expect(
+            r.table
+                == " plan\n------------------------------------\n Project: id, name, region, founded\n   Scan guild\n(2 rows)\n"
+        )
     }
 
     @Test func readOnlyQueriesWorkOnReadTx() throws {
         let db = try Fixture.make()
         let rows = try db.read { tx throws(SQLError) in
-            try QueryEngine.query("SELECT name FROM player WHERE owner = :sender ORDER BY name", in: tx, context: Fixture.client)
+            try QueryEngine.query(
+                "SELECT name FROM player WHERE owner = :sender ORDER BY name", in: tx, context: Fixture.client)
         }
         #expect(rows[0].rows == [[.string("bob")], [.string("eve")]])
         #expect(throws: SQLError.self) {
-            try db.read { tx throws(SQLError) in try QueryEngine.query("DELETE FROM player", in: tx, context: Fixture.owner) }
+            try db.read { tx throws(SQLError) in
+                try QueryEngine.query("DELETE FROM player", in: tx, context: Fixture.owner)
+            }
         }
     }
 

@@ -15,10 +15,10 @@ extension Binder {
         case .comparison(let l, let op, let r, let at): return try comparison(l, op, r, at)
         case .isNull(let o, let negated, _):
             let b = try operand(o)
-            if case .column(let c) = b, case .option = c.type {
-            } else if case .column(let c) = b {
+            if case .column(let c) = b, !c.type.isOption {
                 throw SQLError(
-                    .typeMismatch, "column `\(c.display)` (\(c.type)) is not an option, so IS \(negated ? "NOT " : "")NULL is constant",
+                    .typeMismatch,
+                    "column `\(c.display)` (\(c.type)) is not an option, so IS \(negated ? "NOT " : "")NULL is constant",
                     at: o.position)
             }
             return .isNull(b, negated: negated)
@@ -28,7 +28,8 @@ extension Binder {
             case .bool: return .truth(b)
             default:
                 throw SQLError(
-                    .typeMismatch, "\(b.columnSlot.map { "column `\($0.display)`" } ?? "\(o)") (\(b.type)) is not a condition; compare it with a value",
+                    .typeMismatch,
+                    "\(b.columnSlot.map { "column `\($0.display)`" } ?? "\(o)") (\(b.type)) is not a condition; compare it with a value",
                     at: o.position)
             }
         }
@@ -54,7 +55,9 @@ extension Binder {
     {
         for case .literal(let lit) in [l, r] {
             if case .null = lit.kind {
-                throw SQLError(.typeMismatch, "a comparison with NULL is never true; use `IS NULL` or `IS NOT NULL`", at: lit.position)
+                throw SQLError(
+                    .typeMismatch, "a comparison with NULL is never true; use `IS NULL` or `IS NOT NULL`",
+                    at: lit.position)
             }
         }
         let left: BoundOperand
@@ -71,12 +74,14 @@ extension Binder {
             right = try operand(r)
             guard ValueOrder.comparable(left.type, right.type) else {
                 throw SQLError(
-                    .typeMismatch, "cannot compare \(describe(left)) (\(left.type)) with \(describe(right)) (\(right.type))", at: at)
+                    .typeMismatch,
+                    "cannot compare \(describe(left)) (\(left.type)) with \(describe(right)) (\(right.type))", at: at)
             }
         }
         if op != .equal && op != .notEqual && !ValueOrder.isOrdered(left.type) {
             throw SQLError(
-                .typeMismatch, "values of type \(left.type) have no order; only = and != apply to \(describe(left))", at: at)
+                .typeMismatch, "values of type \(left.type) have no order; only = and != apply to \(describe(left))",
+                at: at)
         }
         return .compare(left, op, right)
     }
@@ -90,5 +95,12 @@ extension Binder {
         case .column(let c): "column `\(c.display)`"
         case .value(let v, _): v.sqlLiteral
         }
+    }
+}
+
+extension AlgebraicType {
+    var isOption: Bool {
+        if case .option = self { return true }
+        return false
     }
 }

@@ -43,7 +43,9 @@ struct Binder {
         if visible.count == 1 { throw unknownColumn(name, in: tables[visible[0]], at: ref.position) }
         let known = visible.flatMap { tables[$0].schema.columns.map(\.name) }
         let names = visible.map { "`\(tables[$0].name)`" }.joined(separator: ", ")
-        throw SQLError(.unknownColumn, "column `\(name)` not found in tables \(names)" + suggestion(for: name, among: known), at: ref.position)
+        throw SQLError(
+            .unknownColumn, "column `\(name)` not found in tables \(names)" + suggestion(for: name, among: known),
+            at: ref.position)
     }
 
     private func qualifiedColumn(_ q: Name, _ column: Name) throws(SQLError) -> ColumnSlot {
@@ -51,11 +53,15 @@ struct Binder {
             if let aliased = visible.first(where: { tables[$0].name == q.text }) {
                 let alias = tables[aliased].referenceName
                 throw SQLError(
-                    .unknownTable, "table `\(q.text)` is called `\(alias)` in this query; write `\(alias).\(column.text)`",
+                    .unknownTable,
+                    "table `\(q.text)` is called `\(alias)` in this query; write `\(alias).\(column.text)`",
                     at: q.position)
             }
             let known = visible.map { tables[$0].referenceName }
-            throw SQLError(.unknownTable, "table or alias `\(q.text)` not found in this query" + suggestion(for: q.text, among: known), at: q.position)
+            throw SQLError(
+                .unknownTable,
+                "table or alias `\(q.text)` not found in this query" + suggestion(for: q.text, among: known),
+                at: q.position)
         }
         guard let c = tables[i].schema.columnIndex(column.text) else {
             throw unknownColumn(column.text, in: tables[i], at: column.position)
@@ -66,7 +72,8 @@ struct Binder {
     func unknownColumn(_ name: String, in table: BoundTable, at position: SourcePosition) -> SQLError {
         SQLError(
             .unknownColumn,
-            "column `\(name)` not found in table `\(table.name)`" + suggestion(for: name, among: table.schema.columns.map(\.name)),
+            "column `\(name)` not found in table `\(table.name)`"
+                + suggestion(for: name, among: table.schema.columns.map(\.name)),
             at: position)
     }
 
@@ -74,14 +81,19 @@ struct Binder {
     func table(named name: Name) throws(SQLError) -> Int {
         if let i = visible.first(where: { tables[$0].referenceName == name.text }) { return i }
         let known = visible.map { tables[$0].referenceName }
-        throw SQLError(.unknownTable, "table or alias `\(name.text)` not found in this query" + suggestion(for: name.text, among: known), at: name.position)
+        throw SQLError(
+            .unknownTable,
+            "table or alias `\(name.text)` not found in this query" + suggestion(for: name.text, among: known),
+            at: name.position)
     }
 
     // MARK: literals
 
     /// A literal as a value of `type`; `what` says what the literal (given as SQL text) was for:
     /// "cannot compare column `level` (u8) with 300". The reason follows after a colon.
-    func value(_ literal: Literal, as type: AlgebraicType, _ what: (String) -> String) throws(SQLError) -> AlgebraicValue {
+    func value(_ literal: Literal, as type: AlgebraicType, _ what: (String) -> String) throws(SQLError)
+        -> AlgebraicValue
+    {
         do throws(CoercionFailure) {
             return try literal.coerce(to: type, sender: context.caller)
         } catch {

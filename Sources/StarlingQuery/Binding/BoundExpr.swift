@@ -47,7 +47,9 @@ indirect enum BoundExpr: Hashable, Sendable {
     func evaluate(_ row: [AlgebraicValue], base: Int) -> Bool? {
         switch self {
         case .compare(let l, let op, let r):
-            guard let c = ValueOrder.compare(l.value(in: row, base: base), r.value(in: row, base: base)) else { return nil }
+            guard let c = ValueOrder.compare(l.value(in: row, base: base), r.value(in: row, base: base)) else {
+                return nil
+            }
             switch op {
             case .equal: return c == 0
             case .notEqual: return c != 0
@@ -139,7 +141,8 @@ extension AlgebraicValue {
         case .u128(let x): String(x)
         case .f32(let x): x.description
         case .f64(let x): x.description
-        case .string(let s): "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .string(let s):
+            "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
         case .bytes(let b): "X'" + b.map { hex2($0) }.joined() + "'"
         case .identity(let id): "0x" + id.hexString
         case .connectionId(let c): "0x" + c.hexString

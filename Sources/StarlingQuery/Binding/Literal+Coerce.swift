@@ -23,7 +23,8 @@ extension Literal {
     /// This literal as a value of `type`; `sender` is the value of `:sender`.
     func coerce(to type: AlgebraicType, sender: Identity) throws(CoercionFailure) -> AlgebraicValue {
         if case .parameter(let p) = kind, p.lowercased() != "sender" {
-            throw CoercionFailure(code: .unknownParameter, reason: "unknown parameter `:\(p)`; the only parameter is `:sender`")
+            throw CoercionFailure(
+                code: .unknownParameter, reason: "unknown parameter `:\(p)`; the only parameter is `:sender`")
         }
         if case .option(let inner) = type {
             if case .null = kind { return .option(nil) }
@@ -46,10 +47,14 @@ extension Literal {
             guard let f = Double(text), f.isFinite else { throw outOfRange(type) }
             return .f64(f)
         case (.integer(let text), .timestamp):
-            guard case .i64(let v) = try Self.integer(text, negative: text.hasPrefix("-"), radix: 10, as: .i64) else { return nil }
+            guard case .i64(let v) = try Self.integer(text, negative: text.hasPrefix("-"), radix: 10, as: .i64) else {
+                return nil
+            }
             return .timestamp(Timestamp(microsSinceUnixEpoch: v))
         case (.integer(let text), .timeDuration):
-            guard case .i64(let v) = try Self.integer(text, negative: text.hasPrefix("-"), radix: 10, as: .i64) else { return nil }
+            guard case .i64(let v) = try Self.integer(text, negative: text.hasPrefix("-"), radix: 10, as: .i64) else {
+                return nil
+            }
             return .timeDuration(TimeDuration(micros: v))
         case (.string(let s), .string): return .string(s)
         case (.bool(let b), .bool): return .bool(b)
@@ -107,11 +112,15 @@ extension Literal {
             overflow = overflow || o1 || o2
             magnitude = s
         }
-        func fit<T: FixedWidthInteger>(_: T.Type, _ make: (T) -> AlgebraicValue) throws(CoercionFailure) -> AlgebraicValue {
+        func fit<T: FixedWidthInteger>(_: T.Type, _ make: (T) -> AlgebraicValue) throws(CoercionFailure)
+            -> AlgebraicValue
+        {
             if !overflow {
                 if negative {
                     if magnitude == 0 { return make(0) }
-                    if T.isSigned, magnitude - 1 <= UInt128(T.max) { return make(T(truncatingIfNeeded: 0 &- magnitude)) }
+                    if T.isSigned, magnitude - 1 <= UInt128(T.max) {
+                        return make(T(truncatingIfNeeded: 0 &- magnitude))
+                    }
                 } else if magnitude <= UInt128(T.max) {
                     return make(T(truncatingIfNeeded: magnitude))
                 }

@@ -49,7 +49,9 @@ enum TableResolver {
             if isVisible(schema, context) {
                 var indexes: [IndexInfo] = []
                 for s in schema.indexes {
-                    let index = try withStore(at: name.position) { () throws(StoreError) in try reader.indexId(s.name, table: id) }
+                    let index = try withStore(at: name.position) { () throws(StoreError) in
+                        try reader.indexId(s.name, table: id)
+                    }
                     indexes.append(IndexInfo(id: index, schema: s))
                 }
                 return (id, schema, indexes)
@@ -60,7 +62,9 @@ enum TableResolver {
             for (id, n) in try reader.tableNames() where isVisible(try reader.schema(id), context) { known.append(n) }
             return known
         }
-        throw SQLError(.unknownTable, "table `\(name.text)` not found" + suggestion(for: name.text, among: known), at: name.position)
+        throw SQLError(
+            .unknownTable, "table `\(name.text)` not found" + suggestion(for: name.text, among: known),
+            at: name.position)
     }
 
     static func isVisible(_ schema: TableSchema, _ context: QueryContext) -> Bool {

@@ -13,7 +13,8 @@ extension QueryEngine {
         guard schema.tableType == .user else {
             throw SQLError(.permission, "system table `\(schema.name)` cannot be written by \(verb)", at: name.position)
         }
-        return BoundTable(id: id, schema: schema, referenceName: schema.name, hasAlias: false, offset: 0, indexes: indexes)
+        return BoundTable(
+            id: id, schema: schema, referenceName: schema.name, hasAlias: false, offset: 0, indexes: indexes)
     }
 
     /// The position of a named column of `table`.
@@ -45,7 +46,8 @@ extension QueryEngine {
                 defaults.append(.option(nil))
             } else {
                 throw SQLError(
-                    .invalid, "INSERT into `\(schema.name)` needs a value for column `\(col.name)` (\(col.type)): it is neither an option nor auto-increment",
+                    .invalid,
+                    "INSERT into `\(schema.name)` needs a value for column `\(col.name)` (\(col.type)): it is neither an option nor auto-increment",
                     at: insert.table.position)
             }
         }
@@ -53,12 +55,16 @@ extension QueryEngine {
         for (row, at) in zip(insert.rows, insert.rowPositions) {
             guard row.count == positions.count else {
                 throw SQLError(
-                    .invalid, "INSERT into `\(schema.name)` lists \(positions.count) columns but this row has \(row.count) values", at: at)
+                    .invalid,
+                    "INSERT into `\(schema.name)` lists \(positions.count) columns but this row has \(row.count) values",
+                    at: at)
             }
             var values = defaults
             for (lit, c) in zip(row, positions) {
                 let col = schema.columns[c]
-                values[c] = try binder.value(lit, as: col.type) { "cannot insert \($0) into column `\(col.name)` (\(col.type))" }
+                values[c] = try binder.value(lit, as: col.type) {
+                    "cannot insert \($0) into column `\(col.name)` (\(col.type))"
+                }
             }
             let bytes = AlgebraicValue.product(values.map { $0! }).bsatn
             try withStore(at: at) { () throws(StoreError) in _ = try tx.insert(table.id, bytes) }
@@ -76,7 +82,11 @@ extension QueryEngine {
                 throw SQLError(.invalid, "column `\(a.column.text)` is set twice", at: a.column.position)
             }
             let col = table.schema.columns[c]
-            changes.append((c, try binder.value(a.value, as: col.type) { "cannot set column `\(col.name)` (\(col.type)) to \($0)" }))
+            changes.append(
+                (
+                    c,
+                    try binder.value(a.value, as: col.type) { "cannot set column `\(col.name)` (\(col.type)) to \($0)" }
+                ))
         }
         let matches = try matchingRows(table, update.filter, tx, context)
         // Delete every old row first, so rows may swap unique values.

@@ -49,8 +49,12 @@ extension SelectExecutor {
     /// An index bound: the equality prefix plus the range value. A missing float bound becomes
     /// ±infinity so that NaN keys (which sort beyond the infinities in indexes) stay out, as they
     /// do for comparisons.
-    private static func bound(_ prefix: [AlgebraicValue], _ b: RangeBound?, _ type: AlgebraicType, low: Bool) -> IndexBound {
-        if let b { return b.inclusive ? .included(IndexKey(prefix + [b.value])) : .excluded(IndexKey(prefix + [b.value])) }
+    private static func bound(_ prefix: [AlgebraicValue], _ b: RangeBound?, _ type: AlgebraicType, low: Bool)
+        -> IndexBound
+    {
+        if let b {
+            return b.inclusive ? .included(IndexKey(prefix + [b.value])) : .excluded(IndexKey(prefix + [b.value]))
+        }
         switch type {
         case .f64: return .included(IndexKey(prefix + [.f64(low ? -.infinity : .infinity)]))
         case .f32: return .included(IndexKey(prefix + [.f32(low ? -.infinity : .infinity)]))

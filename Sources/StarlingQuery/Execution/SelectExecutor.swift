@@ -96,7 +96,9 @@ final class SelectExecutor<Reader: StoreReading> {
 
     /// The key a hash join compares: numbers as i128/u128 (or f64 when the key pair mixes integers
     /// and floats), strings as their bytes; nil when a value is none or NaN (it matches nothing).
-    static func hashKey(_ values: [AlgebraicValue], types: [AlgebraicType], partner join: JoinMethod) -> [AlgebraicValue]? {
+    static func hashKey(_ values: [AlgebraicValue], types: [AlgebraicType], partner join: JoinMethod)
+        -> [AlgebraicValue]?
+    {
         guard case .hash(let outer, let inner) = join else { return nil }
         var key: [AlgebraicValue] = []
         key.reserveCapacity(values.count)

@@ -45,7 +45,9 @@ extension Planner {
         for c in columns {
             let equalities = (byColumn[c] ?? []).filter { $0.op == .equal }
             // Constants first: they make the lookup independent of the outer row.
-            guard let e = equalities.first(where: { if case .value = $0.source { true } else { false } }) ?? equalities.first
+            guard
+                let e = equalities.first(where: { if case .value = $0.source { true } else { false } })
+                    ?? equalities.first
             else { break }
             key.append(e.source)
             used.append(e.condition)
@@ -78,7 +80,8 @@ extension Planner {
     }
 
     /// `column op other` with `column` a column of table `i` (operands swapped if needed).
-    private static func columnCondition(_ e: BoundExpr, table i: Int) -> (ColumnSlot, ComparisonOperator, BoundOperand)? {
+    private static func columnCondition(_ e: BoundExpr, table i: Int) -> (ColumnSlot, ComparisonOperator, BoundOperand)?
+    {
         guard case .compare(let l, let op, let r) = e else { return nil }
         if case .column(let c) = l, c.table == i, r.columnSlot?.table != i { return (c, op, r) }
         if case .column(let c) = r, c.table == i, l.columnSlot?.table != i { return (c, op.flipped, l) }

@@ -103,7 +103,8 @@ struct Planner<Reader: StoreReading> {
                 }
                 used[k] = true
             }
-            plans.append(TablePlan(table: tables[i], access: access, join: join, localFilters: local, joinFilters: joined))
+            plans.append(
+                TablePlan(table: tables[i], access: access, join: join, localFilters: local, joinFilters: joined))
         }
         return plans
     }
@@ -148,7 +149,8 @@ struct Planner<Reader: StoreReading> {
         var keys: [SortKey] = []
         for item in select.orderBy {
             if case .count = output {
-                throw SQLError(.invalid, "ORDER BY cannot be used with COUNT(*), which returns one row", at: item.column.position)
+                throw SQLError(
+                    .invalid, "ORDER BY cannot be used with COUNT(*), which returns one row", at: item.column.position)
             }
             var aliased: SortKey?
             if item.column.table == nil, case .items(let items) = select.projection {
@@ -164,7 +166,9 @@ struct Planner<Reader: StoreReading> {
             }
             let s = try binder.column(item.column)
             guard ValueOrder.isOrdered(s.type) else {
-                throw SQLError(.typeMismatch, "cannot ORDER BY `\(s.display)`: values of type \(s.type) have no order", at: item.column.position)
+                throw SQLError(
+                    .typeMismatch, "cannot ORDER BY `\(s.display)`: values of type \(s.type) have no order",
+                    at: item.column.position)
             }
             keys.append(SortKey(slot: s.slot, descending: item.descending, display: s.display))
         }

@@ -79,7 +79,8 @@ public struct Literal: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .integer(let t), .float(let t): t
-        case .string(let s): "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .string(let s):
+            "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
         case .hex(let d, true): "0x" + d
         case .hex(let d, false): "X'" + d + "'"
         case .bool(let b): b ? "TRUE" : "FALSE"

@@ -57,7 +57,7 @@ struct Lexer {
         let start = position
         guard let c = peek() else { return Token(kind: .end, position: start, text: "") }
         let kind: Token.Kind
-        if (c == UInt8(ascii: "x") || c == UInt8(ascii: "X")), peek(1) == UInt8(ascii: "'") {
+        if c == UInt8(ascii: "x") || c == UInt8(ascii: "X"), peek(1) == UInt8(ascii: "'") {
             kind = try hexString(start)
         } else if isIdentifierStart(c) {
             while let d = peek(), isIdentifierPart(d) { advance() }
@@ -156,7 +156,9 @@ struct Lexer {
         advance()
         let body = try quoted(UInt8(ascii: "'"), start, what: "hex literal")
         guard body.utf8.allSatisfy(isHexDigit) else {
-            throw SQLError(.syntax, "invalid hex literal \"\(text(from: start))\": only hex digits may appear between the quotes", at: start)
+            throw SQLError(
+                .syntax, "invalid hex literal \"\(text(from: start))\": only hex digits may appear between the quotes",
+                at: start)
         }
         return .hex(body, isNumber: false)
     }

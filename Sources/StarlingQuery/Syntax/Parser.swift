@@ -139,6 +139,11 @@ struct Parser {
         }
         var items: [SelectItem] = []
         repeat {
+            if case .word(let w) = current.kind, w.uppercased() == "COUNT", tokens[index + 1].isSymbol("(") {
+                throw SQLError(
+                    .syntax, "COUNT(*) cannot be combined with other columns (there is no GROUP BY)",
+                    at: current.position)
+            }
             if atIdentifier, tokens[index + 1].isSymbol("."), tokens[index + 2].isSymbol("*") {
                 let table = try identifier("a table name")
                 advance()
