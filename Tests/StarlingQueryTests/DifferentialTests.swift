@@ -22,8 +22,14 @@ struct DifferentialTests {
         ])
     static let u = TableSchema(
         name: "u",
-        columns: [.init("x", .u64), .init("y", .u8), .init("z", .string), .init("w", .i32)],
-        indexes: [IndexSchema(name: "u_y", columns: [1]), IndexSchema(name: "u_z", columns: [2], algorithm: .hash)])
+        columns: [
+            .init("x", .u64), .init("y", .u8), .init("z", .string), .init("w", .i32), .init("v", .option(.u32)),
+            .init("f", .f64),
+        ],
+        indexes: [
+            IndexSchema(name: "u_y", columns: [1]), IndexSchema(name: "u_z", columns: [2], algorithm: .hash),
+            IndexSchema(name: "u_v", columns: [4]), IndexSchema(name: "u_f", columns: [5]),
+        ])
 
     static let strings = ["", "a", "ab", "b", "é", "zz"]
     static let floats: [Double] = [-.infinity, -2.5, -0.0, 0.0, 1.0, 2.5, .infinity, .nan, 7]
@@ -54,6 +60,8 @@ struct DifferentialTests {
                         .u64(UInt64(x)), .u8(UInt8.random(in: 0..<8, using: &rng)),
                         .string(strings.randomElement(using: &rng)!),
                         .i32(Int32.random(in: -3..<4, using: &rng)),
+                        Bool.random(using: &rng) ? .option(nil) : .option(.u32(UInt32.random(in: 0..<5, using: &rng))),
+                        .f64(floats.randomElement(using: &rng)!),
                     ])
             }
         }
@@ -91,8 +99,11 @@ struct DifferentialTests {
         case 0:
             return "SELECT t.* FROM t WHERE \(where_)"
         case 1:
-            let on = ["u.y = t.a", "t.a = u.y", "u.z = t.d", "u.w = t.b", "u.y = t.a AND u.z = t.d", "u.x = t.g"]
-                .randomElement(using: &rng)!
+            let on = [
+                "u.y = t.a", "t.a = u.y", "u.z = t.d", "u.w = t.b", "u.y = t.a AND u.z = t.d", "u.x = t.g", "u.v = t.e",
+                "u.f = t.c", "u.f = t.b",
+            ]
+            .randomElement(using: &rng)!
             let extra =
                 Bool.random(using: &rng)
                 ? " AND u.y \(["<", ">=", "="].randomElement(using: &rng)!) \(Int.random(in: 0..<8, using: &rng))" : ""

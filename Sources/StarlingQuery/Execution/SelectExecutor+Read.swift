@@ -27,16 +27,31 @@ extension SelectExecutor {
         case .scan:
             try withStore { () throws(StoreError) in try reader.scan(id, visit) }
         case .seek(let index, let key):
-            let k = IndexKey(key.map { resolve($0, outer) })
+            let values = key.map { resolve($0, outer) }
+            // An outer `none` or NaN equals nothing, though the index holds such keys.
+            if values.contains(where: matchesNothing) { return }
+            let k = IndexKey(values)
             try withStore { () throws(StoreError) in try reader.seek(index.id, k, visit) }
         case .range(let index, let prefix, let lower, let upper):
             let p = prefix.map { resolve($0, outer) }
+            if p.contains(where: matchesNothing) { return }
             let type = tp.table.schema.columns[index.schema.columns[p.count]].type
             let lo = bound(p, lower, type, low: true)
             let hi = bound(p, upper, type, low: false)
             try withStore { () throws(StoreError) in try reader.range(index.id, from: lo, to: hi, visit) }
         }
         if let corrupt { throw SQLError(.store, "row \(corrupt) of table `\(tp.table.name)` does not decode") }
+    }
+
+    /// Whether a key value is `none` or NaN, which no comparison with `=` accepts.
+    private static func matchesNothing(_ v: AlgebraicValue) -> Bool {
+        switch v {
+        case .option(nil): true
+        case .option(let x?): matchesNothing(x)
+        case .f32(let x): x.isNaN
+        case .f64(let x): x.isNaN
+        default: false
+        }
     }
 
     private static func resolve(_ s: KeySource, _ outer: [AlgebraicValue]) -> AlgebraicValue {
