@@ -120,8 +120,11 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Decoder errors already made NIO's WebSocketProtocolErrorHandler send a close frame.
-        self.failure = self.failure ?? NetError.transfer(with: self.authority, error)
+        // Decoder errors already made NIO's WebSocketProtocolErrorHandler send a close frame. An error after the
+        // closing handshake (say, a reset because the server closed first) changes nothing.
+        if self.state.phase != .closed {
+            self.failure = self.failure ?? NetError.transfer(with: self.authority, error)
+        }
         self.state.connectionFailed()
         context.close(promise: nil)
     }
