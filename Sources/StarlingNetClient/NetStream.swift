@@ -20,15 +20,23 @@ public struct NetStream<Element: Sendable>: AsyncSequence, Sendable {
     >
 
     let producer: Producer
+    /// Kept alive while the stream or its iterator is: the connection whose deinit would close the socket.
+    let owner: (any AnyObject & Sendable)?
+
+    init(producer: Producer, owner: (any AnyObject & Sendable)? = nil) {
+        self.producer = producer
+        self.owner = owner
+    }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: self.producer.makeAsyncIterator())
+        AsyncIterator(base: self.producer.makeAsyncIterator(), owner: self.owner)
     }
 
     /// The iterator of a ``NetStream``.
     public struct AsyncIterator: AsyncIteratorProtocol {
         public typealias Failure = NetError
         var base: Producer.AsyncIterator
+        let owner: (any AnyObject & Sendable)?
 
         public mutating func next() async throws(NetError) -> Element? {
             do {
@@ -60,6 +68,7 @@ final class InboundFlow<Element: Sendable> {
     /// A `read` arrived while paused; issue it when the consumer catches up.
     private var heldRead = false
     private var finished = false
+    private var backpressureIgnored = false
     private weak var context: ChannelHandlerContext?
     /// Called (on the event loop) when the consumer stopped: cancelled, or dropped its iterator.
     var onConsumerGone: ((ChannelHandlerContext) -> Void)?
@@ -117,9 +126,16 @@ final class InboundFlow<Element: Sendable> {
         self.resume()
     }
 
+    /// From now on, read regardless of the consumer (used once a closing handshake has started, so the server's
+    /// close frame is seen even if nobody consumes; the buffer grows by what the server sends until then).
+    func ignoreBackpressure() {
+        self.backpressureIgnored = true
+        self.resume()
+    }
+
     /// The handler's outbound `read`: forwarded unless the consumer is behind.
     func read(context: ChannelHandlerContext) {
-        if self.paused {
+        if self.paused && !self.backpressureIgnored {
             self.heldRead = true
         } else {
             context.read()

@@ -139,6 +139,7 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
         }
         let frame = Self.closeFrame(code: code, reason: reason, allocator: context.channel.allocator)
         context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+        self.flow.ignoreBackpressure()
         let channel = context.channel
         self.closeTimer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }

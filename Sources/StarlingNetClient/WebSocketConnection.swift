@@ -14,15 +14,19 @@ import NIOWebSocket
 ///   worth); then the client stops reading from the socket, so the server sees TCP backpressure. While paused,
 ///   pings and close frames wait too. A connection whose messages nobody reads stalls once the buffer is full;
 ///   breaking out of the loop early makes the client discard further messages but keep answering pings.
-/// - Closing: ``close(code:reason:timeout:)`` runs the closing handshake. Dropping the last reference to the
-///   connection closes the TCP connection abruptly.
+/// - Closing: ``close(code:reason:timeout:)`` runs the closing handshake; from then on the client reads regardless
+///   of the buffer limit, so the server's close frame is seen. When neither the connection nor an iterator of
+///   ``messages`` is referenced any more, the TCP connection is closed abruptly (no close frame).
 public final class WebSocketConnection: Sendable {
     /// The URL this connection was opened to.
     public let url: NetURL
     /// The subprotocol the server selected (the `Sec-WebSocket-Protocol` response header), if any.
     public let subprotocol: String?
-    /// The messages from the server, in order. Iterate once.
-    public let messages: NetStream<WebSocketMessage>
+    /// The messages from the server, in order. Iterate once. The stream keeps the connection alive while it is
+    /// iterated, so `for try await m in try await WebSocketClient.connect(...).messages` works.
+    public var messages: NetStream<WebSocketMessage> { NetStream(producer: self.stream.producer, owner: self) }
+
+    private let stream: NetStream<WebSocketMessage>
 
     private let channel: any Channel
     private let handler: NIOLoopBound<WebSocketClientHandler>
@@ -34,7 +38,7 @@ public final class WebSocketConnection: Sendable {
     ) {
         self.url = url
         self.subprotocol = subprotocol
-        self.messages = handler.messages
+        self.stream = handler.messages
         self.channel = channel
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         self.shared = shared

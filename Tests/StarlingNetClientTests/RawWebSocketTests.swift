@@ -32,4 +32,14 @@ struct RawWebSocketTests {
         #expect(received == [.text("first"), .binary([0xAA, 0xBB])])
         #expect(ws.closeInfo == WebSocketCloseInfo(code: .normalClosure, reason: "bye"))
     }
+
+    @Test func theMessageStreamKeepsItsConnectionAlive() async throws {
+        let server = try await RawWebSocketServer.start(frames: Self.frames, delivery: .trickled(chunk: 5))
+        defer { Task { await server.shutdown() } }
+        var received: [WebSocketMessage] = []
+        for try await message in try await WebSocketClient.connect(url: "ws://127.0.0.1:\(server.port)/").messages {
+            received.append(message)
+        }
+        #expect(received == [.text("first"), .binary([0xAA, 0xBB])])
+    }
 }

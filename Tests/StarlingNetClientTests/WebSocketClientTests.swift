@@ -245,6 +245,18 @@ struct WebSocketBackpressureTests {
         }
     }
 
+    @Test func closeCompletesWhileTheConsumerIsBehind() async throws {
+        try await withTestServer { server in
+            let ws = try await WebSocketClient.connect(url: server.ws("/ws"), bufferedMessageLimit: 4)
+            try await ws.send(text: "cmd:flood-big:200:65536")
+            try await Task.sleep(for: .milliseconds(100))  // reads are paused by now
+            let start = ContinuousClock.now
+            let info = await ws.close(code: .normalClosure, reason: "enough", timeout: .seconds(10))
+            #expect(info == WebSocketCloseInfo(code: .normalClosure))
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
     @Test func smallBufferDeliversEverythingInOrder() async throws {
         try await withTestServer { server in
             let ws = try await WebSocketClient.connect(url: server.ws("/ws"), bufferedMessageLimit: 4)
