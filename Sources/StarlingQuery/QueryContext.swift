@@ -17,11 +17,11 @@ public struct QueryContext: Sendable {
     /// This is the hook for row-level security: whoever builds the context decides the filters;
     /// the engine applies them in SELECTs (not in DML, which only owners may run). Nothing sets
     /// them yet.
-    public var rowFilters: [String: [Expr]]
+    public var rowFilters: [String: [SQL.Expr]]
     /// When false, the planner ignores indexes and scans every table (for tests and diagnosis).
     public var useIndexes: Bool
 
-    public init(caller: Identity, isOwner: Bool, rowFilters: [String: [Expr]] = [:], useIndexes: Bool = true) {
+    public init(caller: Identity, isOwner: Bool, rowFilters: [String: [SQL.Expr]] = [:], useIndexes: Bool = true) {
         self.caller = caller
         self.isOwner = isOwner
         self.rowFilters = rowFilters

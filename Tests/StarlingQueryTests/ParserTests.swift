@@ -41,8 +41,8 @@ struct ParserTests {
     @Test func literalsKeepTheirKindAndText() throws {
         let c = try SQL.parseCondition(
             "a = 'it''s' OR b = 0xFF OR c = X'0a0B' OR d = 1.5e3 OR e = :sender OR f = TRUE OR g = NULL")
-        var literals: [Literal] = []
-        func collect(_ e: Expr) {
+        var literals: [SQL.Literal] = []
+        func collect(_ e: SQL.Expr) {
             switch e {
             case .or(let x, let y), .and(let x, let y):
                 collect(x)
@@ -90,8 +90,8 @@ struct ParserTests {
         #expect(select.from.name.text == "from")
         #expect(
             items == [
-                .column(ColumnRef(table: nil, column: Name("order", at: items.columnPosition(0))), alias: nil),
-                .column(ColumnRef(table: nil, column: Name("a\"b", at: items.columnPosition(1))), alias: nil),
+                .column(SQL.ColumnRef(table: nil, column: SQL.Name("order", at: items.columnPosition(0))), alias: nil),
+                .column(SQL.ColumnRef(table: nil, column: SQL.Name("a\"b", at: items.columnPosition(1))), alias: nil),
             ])
     }
 
@@ -121,7 +121,7 @@ struct ParserTests {
     }
 }
 
-extension [SelectItem] {
+extension [SQL.SelectItem] {
     /// The position of item `i` when it is a column (test helper).
     func columnPosition(_ i: Int) -> SourcePosition {
         if case .column(let c, _) = self[i] { return c.column.position }

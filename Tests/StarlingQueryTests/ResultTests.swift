@@ -34,7 +34,7 @@ struct ResultTests {
         let db = try Fixture.make()
         let r = try run(db, "SELECT id, name, rating, nick FROM player WHERE id <= 2 ORDER BY id")[0]
         #expect(
-            r.table == """
+            r.textTable == """
                  id | name | rating | nick
                 ----+------+--------+-------
                   1 | ann  |    4.5 | annie
@@ -44,16 +44,16 @@ struct ResultTests {
                 """)
         let one = try run(db, "SELECT tag, owner FROM item JOIN player ON id = owner_id WHERE item_id = 1")[0]
         #expect(
-            one.table == """
+            one.textTable == """
                  tag  | owner
                 ------+------------------------------------------------------------------
                  dead | \(Fixture.idA.hexString)
                 (1 row)
 
                 """)
-        #expect(try run(db, "SELECT name FROM player WHERE id = 0")[0].table == " name\n------\n(0 rows)\n")
-        #expect(try run(db, "UPDATE player SET score = 1 WHERE id = 1")[0].table == "1 row affected\n")
-        #expect(try run(db, "DELETE FROM item")[0].table == "7 rows affected\n")
+        #expect(try run(db, "SELECT name FROM player WHERE id = 0")[0].textTable == " name\n------\n(0 rows)\n")
+        #expect(try run(db, "UPDATE player SET score = 1 WHERE id = 1")[0].textTable == "1 row affected\n")
+        #expect(try run(db, "DELETE FROM item")[0].textTable == "7 rows affected\n")
     }
 
     @Test func explainIsRowsOfText() throws {
@@ -61,7 +61,7 @@ struct ResultTests {
         let r = try run(db, "EXPLAIN SELECT * FROM guild")[0]
         #expect(r.columns == [.init(name: "plan", type: .string)])
         #expect(
-            r.table
+            r.textTable
                 == " plan\n------------------------------------\n Project: id, name, region, founded\n   Scan guild\n(2 rows)\n"
         )
     }

@@ -12,7 +12,7 @@ import StarlingTypes
 /// transaction, so roll it back to keep the statements atomic.
 public enum QueryEngine {
     /// Runs statements in a write transaction; INSERT, UPDATE and DELETE need ``QueryContext/isOwner``.
-    public static func execute(_ statements: [Statement], in tx: MutTx, context: QueryContext) throws(SQLError)
+    public static func execute(_ statements: [SQL.Statement], in tx: MutTx, context: QueryContext) throws(SQLError)
         -> [QueryResult]
     {
         var results: [QueryResult] = []
@@ -33,7 +33,7 @@ public enum QueryEngine {
     }
 
     /// Runs read-only statements (SELECT, EXPLAIN) on any reader; refuses INSERT, UPDATE and DELETE.
-    public static func query(_ statements: [Statement], in reader: some StoreReading, context: QueryContext)
+    public static func query(_ statements: [SQL.Statement], in reader: some StoreReading, context: QueryContext)
         throws(SQLError) -> [QueryResult]
     {
         for s in statements where s.isDML {
@@ -52,7 +52,8 @@ public enum QueryEngine {
     }
 
     /// The plan of a SELECT as lines of text (what EXPLAIN returns).
-    public static func explain(_ select: Select, in reader: some StoreReading, context: QueryContext) throws(SQLError)
+    public static func explain(_ select: SQL.Select, in reader: some StoreReading, context: QueryContext)
+        throws(SQLError)
         -> [String]
     {
         try Planner(reader: reader, context: context).plan(select).explainLines
@@ -118,7 +119,7 @@ public enum QueryEngine {
     }
 }
 
-extension Statement {
+extension SQL.Statement {
     /// The statement's leading keyword: SELECT, EXPLAIN, INSERT, UPDATE or DELETE.
     public var verb: String {
         switch self {

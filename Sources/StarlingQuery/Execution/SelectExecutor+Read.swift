@@ -43,17 +43,6 @@ extension SelectExecutor {
         if let corrupt { throw SQLError(.store, "row \(corrupt) of table `\(tp.table.name)` does not decode") }
     }
 
-    /// Whether a key value is `none` or NaN, which no comparison with `=` accepts.
-    private static func matchesNothing(_ v: AlgebraicValue) -> Bool {
-        switch v {
-        case .option(nil): true
-        case .option(let x?): matchesNothing(x)
-        case .f32(let x): x.isNaN
-        case .f64(let x): x.isNaN
-        default: false
-        }
-    }
-
     private static func resolve(_ s: KeySource, _ outer: [AlgebraicValue]) -> AlgebraicValue {
         switch s {
         case .value(let v): v
@@ -87,5 +76,16 @@ extension SelectExecutor {
             out.append(v)
         }
         return out
+    }
+}
+
+/// Whether a key value is `none` or NaN, which no comparison with `=` accepts.
+private func matchesNothing(_ v: AlgebraicValue) -> Bool {
+    switch v {
+    case .option(nil): true
+    case .option(let x?): matchesNothing(x)
+    case .f32(let x): x.isNaN
+    case .f64(let x): x.isNaN
+    default: false
     }
 }

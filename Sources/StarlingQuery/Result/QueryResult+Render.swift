@@ -16,7 +16,7 @@ extension QueryResult {
     /// An aligned table like psql's: header, a line of dashes, the rows, and `(N rows)`. Numbers
     /// are right-aligned; strings print without quotes, `none` as an empty cell, other values as
     /// their JSON. A DML result prints `N rows affected`.
-    public var table: String {
+    public var textTable: String {
         if let affectedRows, columns.isEmpty {
             return "\(affectedRows) \(affectedRows == 1 ? "row" : "rows") affected\n"
         }
