@@ -20,18 +20,20 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     }
 
     var sql: String
+    /// Which case list and line the case starts at (for failure messages).
+    var source: String
     var line: Int
     var asClient = false
     var useIndexes = true
     var readOnly = false
     var expectations: [Expectation] = []
 
-    var testDescription: String { "line \(line): \(sql.split(separator: "\n").first.map(String.init) ?? "")" }
+    var testDescription: String { "\(source):\(line): \(sql.split(separator: "\n").first.map(String.init) ?? "")" }
 
     /// Parses the case list: cases separated by blank lines; `#` comments; `@client`, `@noindex`,
     /// `@readonly` directives; `=>` rows, `~>` rows in any order, `::` schema, `=> affected N`,
     /// `!!` error substring, `!!=` exact error. `$A`..`$D` stand for the fixture identities.
-    static func parse(_ text: String, firstLine: Int = 1) -> [ConformanceCase] {
+    static func parse(_ text: String, source: String) -> [ConformanceCase] {
         var cases: [ConformanceCase] = []
         var current: ConformanceCase?
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -42,7 +44,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
                 continue
             }
             if line.hasPrefix("#") { continue }
-            var c = current ?? ConformanceCase(sql: "", line: firstLine + n)
+            var c = current ?? ConformanceCase(sql: "", source: source, line: n + 1)
             if line == "@client" {
                 c.asClient = true
             } else if line == "@noindex" {
@@ -91,7 +93,7 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
         } else {
             outcome = Result { () throws(SQLError) in try run(db, sql, context: context) }
         }
-        let where_ = "case at line \(line):\n\(sql)"
+        let where_ = "case \(source):\(line):\n\(sql)"
         for e in expectations {
             switch (e, outcome) {
             case (.errorContains(let part), .failure(let error)):
@@ -131,7 +133,8 @@ extension String {
 }
 
 struct ConformanceTests {
-    static let cases = ConformanceCase.parse(conformanceCases)
+    static let cases =
+        ConformanceCase.parse(queryCases, source: "queries") + ConformanceCase.parse(errorAndDMLCases, source: "errors")
 
     @Test func thereAreEnoughCases() {
         #expect(Self.cases.count >= 150)
