@@ -8,7 +8,11 @@ public struct StarlingCommand: AsyncParsableCommand {
         commandName: "starling",
         abstract: "Starling: a real-time relational database and application server.",
         version: StarlingVersion.string,
-        subcommands: [StartCommand.self, VersionCommand.self, BuildCommand.self]
+        subcommands: [
+            StartCommand.self, PublishCommand.self, CallCommand.self, SQLCommand.self, LogsCommand.self, SubscribeCommand.self,
+            DescribeCommand.self, ListCommand.self, DeleteCommand.self, BuildCommand.self, IdentityCommand.self,
+            ServerCommand.self, VersionCommand.self,
+        ]
     )
 
     public init() {}

@@ -253,6 +253,33 @@ public final class ModuleDatabase {
         }
     }
 
+    /// Runs `body` in one transaction on behalf of `caller` (SQL DML, admin changes): commits
+    /// and logs it (as `name`) if `body` returns, rolls back if it throws.
+    public func transaction<T, E: Error>(
+        _ name: String, caller: Identity, timestamp: Timestamp = .now, _ body: (MutTx) throws(E) -> T
+    ) -> (result: Result<T, E>, call: CallResult) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let tx = store.begin()
+        let value: T
+        do { value = try body(tx) } catch {
+            tx.rollback()
+            let call = CallResult(reducer: name, outcome: .failed("\(error)"), timestamp: timestamp, duration: clock.now - start)
+            return (.failure(error), call)
+        }
+        do {
+            let (delta, offset) = try database.commit(
+                tx, reducer: ReducerCall(name: name, caller: caller, connectionId: .zero, args: []), timestamp: timestamp)
+            if !schedules.sources.isEmpty { schedules.apply(delta, committedAt: timestamp, tableName: tableName) }
+            let call = CallResult(reducer: name, outcome: .success, delta: delta, offset: offset, timestamp: timestamp, duration: clock.now - start)
+            return (.success(value), call)
+        } catch {
+            let call = CallResult(
+                reducer: name, outcome: .failed("commit failed: \(error.message)"), timestamp: timestamp, duration: clock.now - start)
+            return (.success(value), call)
+        }
+    }
+
     func tableName(_ id: UInt32) -> String? {
         try? store.read { tx throws(StoreError) in try tx.schema(id).name }
     }

@@ -230,15 +230,3 @@ struct FragmentCache {
     }
 }
 
-extension DatabaseHost {
-    /// A read-only query for one client: its error, or its result tables.
-    func oneOffQuery(_ sql: String, _ session: ClientSession, _ db: ModuleDatabase) -> (String?, [OneOffTable]) {
-        switch SubscriptionQuery.table(of: sql, visibleTo: session.isOwner, in: db.schema) {
-        case .failure(let e): return (e.message, [])
-        case .success(let name):
-            let schema = db.schema.tables.first { $0.name == name }!
-            let rows = (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(name)) }) ?? []
-            return (nil, [OneOffTable(tableName: name, schema: schema.columns, rows: rows)])
-        }
-    }
-}

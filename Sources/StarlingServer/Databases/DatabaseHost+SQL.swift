@@ -1,32 +1,72 @@
+import StarlingModuleHost
 import StarlingProtocol
+import StarlingQuery
 import StarlingRuntime
 import StarlingStore
 import StarlingTypes
 
 extension DatabaseHost {
-    /// Runs `;`-separated SQL for an HTTP caller: one JSON result per statement.
+    /// Runs `;`-separated SQL for an HTTP caller: one JSON result per statement. Statements that
+    /// write (owner only) run together in one transaction, logged and sent to subscribers like a
+    /// reducer's; if one fails, none of them is kept.
     func sql(_ text: String, caller: Identity) async -> Result<[JSONValue], HTTPError> {
         await perform { [self] db in
-            let isOwner = caller == db.info.owner
-            var results: [JSONValue] = []
-            for statement in text.split(separator: ";").map(String.init) where !statement.allSatisfy(\.isWhitespace) {
-                switch SubscriptionQuery.table(of: statement, visibleTo: isOwner, in: db.schema) {
-                case .failure(let e): return .failure(HTTPError(400, e.message))
-                case .success(let name):
-                    let schema = db.schema.tables.first { $0.name == name }!
-                    let rows = (try? db.store.read { tx throws(StoreError) in try tx.values(try tx.tableId(name)) }) ?? []
-                    results.append([
-                        "schema": .array(schema.columns.map { ["name": .string($0.name), "type": .string($0.type.description)] }),
-                        "rows": .array(
-                            rows.map { row in
-                                guard case .product(let xs) = row else { return .array([]) }
-                                return .array(zip(xs, schema.columns).map { $0.json($1.type) })
-                            }),
-                    ])
-                }
+            switch runSQL(text, caller: caller, db) {
+            case .success(let results): return .success(results.map(\.json))
+            case .failure(let e): return .failure(HTTPError(e.code == .permission ? 403 : 400, e.description))
             }
-            _ = render
-            return .success(results)
+        }
+    }
+
+    /// Parses and runs SQL on the worker thread.
+    func runSQL(_ text: String, caller: Identity, _ db: ModuleDatabase) -> Result<[QueryResult], SQLError> {
+        let statements: [SQL.Statement]
+        do { statements = try SQL.parse(text) } catch { return .failure(error) }
+        let context = QueryContext(caller: caller, isOwner: caller == db.info.owner)
+        guard statements.contains(where: \.isDML) else {
+            do {
+                return .success(try db.store.read { tx throws(SQLError) in try QueryEngine.query(statements, in: tx, context: context) })
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (result, call) = db.transaction("__sql__", caller: caller) { tx throws(SQLError) in
+            try QueryEngine.execute(statements, in: tx, context: context)
+        }
+        if case .success = result {
+            metrics.recordCall(call)
+            if let failure = call.outcome.message { return .failure(SQLError(.store, failure)) }
+            broadcast(call, caller: caller, connection: .zero, args: [], requestId: 0, callerSession: nil)
+        }
+        return result
+    }
+
+    /// A read-only query for one WebSocket client: its error, or its result tables.
+    func oneOffQuery(_ text: String, _ session: ClientSession, _ db: ModuleDatabase) -> (String?, [OneOffTable]) {
+        let statements: [SQL.Statement]
+        do { statements = try SQL.parse(text) } catch { return (error.description, []) }
+        if statements.contains(where: \.isDML) { return ("a OneOffQuery is read-only: run INSERT/UPDATE/DELETE through `sql`", []) }
+        let context = QueryContext(caller: session.identity, isOwner: session.isOwner)
+        do {
+            let results = try db.store.read { tx throws(SQLError) in try QueryEngine.query(statements, in: tx, context: context) }
+            let tables = zip(statements, results).map { statement, r in
+                OneOffTable(
+                    tableName: statement.tableName ?? "", schema: r.columns.map { ColumnSchema($0.name, $0.type) },
+                    rows: r.rows.map { AlgebraicValue.product($0).bsatn })
+            }
+            return (nil, tables)
+        } catch {
+            return (error.description, [])
+        }
+    }
+}
+
+extension SQL.Statement {
+    /// The table a SELECT reads first (its FROM table), for naming result sets.
+    var tableName: String? {
+        switch self {
+        case .select(let s), .explain(let s): s.from.name.text
+        default: nil
         }
     }
 }

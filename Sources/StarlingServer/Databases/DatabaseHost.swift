@@ -95,7 +95,9 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     // MARK: Calls
 
-    /// Calls a reducer for an HTTP client (JSON arguments) and tells subscribers.
+    /// Calls a reducer for an HTTP client (JSON arguments) and tells subscribers. Like a
+    /// WebSocket client, the caller is connected for the call: `client_connected` runs before
+    /// (its failure refuses the call) and `client_disconnected` after.
     func callFromHTTP(_ reducer: String, args: JSONValue, caller: Identity) async -> HTTPCallOutcome {
         await perform { [self] db in
             guard let item = db.schema.reducers.first(where: { $0.name == reducer }) else { return .unknownReducer }
@@ -104,9 +106,16 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             case .success(let b): bytes = b
             case .failure(let e): return .badArguments(e.message)
             }
-            let result = db.call(reducer, args: bytes, caller: caller)
+            var rng = SystemRandomNumberGenerator()
+            let connection = ConnectionId(UInt128(rng.next() as UInt64) << 64 | UInt128(rng.next() as UInt64))
+            let connected = db.clientConnected(caller, connectionId: connection)
+            if let refused = connected.outcome.message { return .refused(refused) }
+            if connected.delta != nil { broadcast(connected, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
+            let result = db.call(reducer, args: bytes, caller: caller, connectionId: connection)
             metrics.recordCall(result)
-            broadcast(result, caller: caller, connection: .zero, args: bytes, requestId: 0, callerSession: nil)
+            broadcast(result, caller: caller, connection: connection, args: bytes, requestId: 0, callerSession: nil)
+            let gone = db.clientDisconnected(caller, connectionId: connection)
+            if gone.delta != nil { broadcast(gone, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
             if let message = result.outcome.message { return .failed(message) }
             return .committed
         }
@@ -150,5 +159,7 @@ enum HTTPCallOutcome: Sendable {
     case committed
     case unknownReducer
     case badArguments(String)
+    /// `client_connected` refused the caller.
+    case refused(String)
     case failed(String)
 }

@@ -130,6 +130,7 @@ enum Routes {
         case .committed: return .text("")
         case .unknownReducer: throw HTTPError(404, "no reducer `\(reducer)` in database `\(name)`")
         case .badArguments(let m): throw HTTPError(400, m)
+        case .refused(let m): throw HTTPError(403, "refused by client_connected: \(m)")
         case .failed(let m): throw HTTPError(530, m)
         }
     }
