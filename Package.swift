@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "StarlingModuleHost", targets: ["StarlingModuleHost"]),
         .library(name: "StarlingRuntime", targets: ["StarlingRuntime"]),
         .executable(name: "starling-crash-writer", targets: ["StarlingCrashWriter"]),
+        .executable(name: "starling-loadgen", targets: ["StarlingLoadGen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Algebraic types, BSATN, JSON mapping, schema definitions. Also builds as Embedded Swift.
@@ -146,6 +148,15 @@ let package = Package(
                 .product(name: "WAT", package: "WasmKit"),
             ],
             path: "Benchmarks/StarlingBench",
+            swiftSettings: strictSettings
+        ),
+        // The WebSocket load generator: N connections × K calls in flight against a real server.
+        .executableTarget(
+            name: "StarlingLoadGen",
+            dependencies: [
+                "StarlingNetClient", "StarlingProtocol", "StarlingTypes", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/StarlingLoadGen",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+print("starling-loadgen: not built yet")
