@@ -27,8 +27,12 @@ final class HTTPCollectHandler: ChannelInboundHandler {
             let size = (self.body?.readableBytes ?? 0) + part.readableBytes
             guard size <= self.maxBodySize else {
                 self.fail(
-                    NetError(.responseTooLarge, "the response from \(self.authority) exceeds \(self.maxBodySize) bytes"),
-                    context: context)
+                    NetError(
+                        .responseTooLarge,
+                        "the response from \(self.authority) exceeds \(self.maxBodySize) bytes"
+                    ),
+                    context: context
+                )
                 return
             }
             if self.body == nil { self.body = part } else { self.body!.writeBuffer(&part) }
@@ -40,8 +44,13 @@ final class HTTPCollectHandler: ChannelInboundHandler {
             self.done = true
             let bytes = self.body.map { Array($0.readableBytesView) } ?? []
             self.promise.succeed(
-                HTTPResponse(status: Int(head.status.code), reason: head.status.reasonPhrase,
-                    headers: head.headers.map { ($0.name, $0.value) }, body: bytes))
+                HTTPResponse(
+                    status: Int(head.status.code),
+                    reason: head.status.reasonPhrase,
+                    headers: head.headers.map { ($0.name, $0.value) },
+                    body: bytes
+                )
+            )
             context.close(promise: nil)
         }
     }
@@ -53,7 +62,8 @@ final class HTTPCollectHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.fail(
             NetError(.connectionClosed, "\(self.authority) closed the connection before the response was complete"),
-            context: context)
+            context: context
+        )
         context.fireChannelInactive()
     }
 
@@ -103,7 +113,10 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
 
     private func deliver(_ head: HTTPResponseHead, context: ChannelHandlerContext) {
         let (flow, stream) = InboundFlow<[UInt8]>.make(
-            on: context.eventLoop, lowWatermark: self.bufferedChunkLimit / 2, highWatermark: self.bufferedChunkLimit)
+            on: context.eventLoop,
+            lowWatermark: self.bufferedChunkLimit / 2,
+            highWatermark: self.bufferedChunkLimit
+        )
         flow.attach(context)
         flow.onConsumerGone = { context in context.close(promise: nil) }
         self.flow = flow
@@ -112,14 +125,18 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
         let channel = context.channel
         self.promise.succeed(
             HTTPStreamingResponse(
-                status: Int(head.status.code), reason: head.status.reasonPhrase,
-                headers: head.headers.map { ($0.name, $0.value) }, body: stream,
+                status: Int(head.status.code),
+                reason: head.status.reasonPhrase,
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: stream,
                 cancelAction: {
                     this.eventLoop.execute {
                         this.value.cancelledLocally = true
                         channel.close(promise: nil)
                     }
-                }))
+                }
+            )
+        )
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -138,7 +155,10 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let error = NetError(.connectionClosed, "\(self.authority) closed the connection before the response was complete")
+        let error = NetError(
+            .connectionClosed,
+            "\(self.authority) closed the connection before the response was complete"
+        )
         self.end(with: self.cancelledLocally || self.flow?.consumerGone == true ? nil : error)
         context.fireChannelInactive()
     }

@@ -37,8 +37,14 @@ public enum HTTPClient {
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPResponse {
         try await self.request(
-            method, url: NetURL(parsing: url), headers: headers, body: body, timeout: timeout,
-            maxBodySize: maxBodySize, eventLoopGroup: eventLoopGroup)
+            method,
+            url: NetURL(parsing: url),
+            headers: headers,
+            body: body,
+            timeout: timeout,
+            maxBodySize: maxBodySize,
+            eventLoopGroup: eventLoopGroup
+        )
     }
 
     /// Sends one request to a parsed URL and buffers the whole response. See
@@ -58,10 +64,12 @@ public enum HTTPClient {
         let eventLoop = group.next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: HTTPResponse.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
+            channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(
-                HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize))
+                HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize)
+            )
         }
         let timer = eventLoop.scheduleTask(deadline: deadline) {
             promise.fail(NetError.timedOut("the request to", authority, after: timeout))
@@ -90,8 +98,14 @@ public enum HTTPClient {
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPStreamingResponse {
         try await self.stream(
-            method, url: NetURL(parsing: url), headers: headers, body: body, timeout: timeout,
-            bufferedChunkLimit: bufferedChunkLimit, eventLoopGroup: eventLoopGroup)
+            method,
+            url: NetURL(parsing: url),
+            headers: headers,
+            body: body,
+            timeout: timeout,
+            bufferedChunkLimit: bufferedChunkLimit,
+            eventLoopGroup: eventLoopGroup
+        )
     }
 
     /// Sends one request to a parsed URL and streams the response body. See
@@ -111,10 +125,12 @@ public enum HTTPClient {
         let eventLoop = group.next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: HTTPStreamingResponse.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
+            channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(
-                HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit))
+                HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit)
+            )
         }
         let timer = eventLoop.scheduleTask(deadline: deadline) {
             promise.fail(NetError.timedOut("waiting for the response from", authority, after: timeout))
@@ -129,7 +145,10 @@ public enum HTTPClient {
 
     /// Builds the request head, adding the headers the client manages.
     static func makeHead(
-        _ method: String, url: NetURL, headers: [(String, String)], bodyCount: Int?
+        _ method: String,
+        url: NetURL,
+        headers: [(String, String)],
+        bodyCount: Int?
     ) throws(NetError) -> HTTPRequestHead {
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw NetError(.invalidURL, "invalid HTTP method `\(method)`")
@@ -143,12 +162,20 @@ public enum HTTPClient {
         if needsLength && !fields.contains(name: "Content-Length") && !fields.contains(name: "Transfer-Encoding") {
             fields.add(name: "Content-Length", value: String(bodyCount ?? 0))
         }
-        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: url.target, headers: fields)
+        return HTTPRequestHead(
+            version: .http1_1,
+            method: HTTPMethod(rawValue: method),
+            uri: url.target,
+            headers: fields
+        )
     }
 
     /// Writes head, body and end, flushing once; a write failure fails `promise`.
     static func send<T>(
-        _ head: HTTPRequestHead, body: [UInt8]?, on channel: any Channel, failing promise: EventLoopPromise<T>,
+        _ head: HTTPRequestHead,
+        body: [UInt8]?,
+        on channel: any Channel,
+        failing promise: EventLoopPromise<T>,
         authority: String
     ) {
         let bodyBuffer = body.map { channel.allocator.buffer(bytes: $0) }

@@ -16,7 +16,8 @@ import NIOCore
 public struct NetStream<Element: Sendable>: AsyncSequence, Sendable {
     public typealias Failure = NetError
     typealias Producer = NIOThrowingAsyncSequenceProducer<
-        Element, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, InboundFlowDelegate<Element>
+        Element, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark,
+        InboundFlowDelegate<Element>
     >
 
     let producer: Producer
@@ -87,7 +88,10 @@ final class InboundFlow<Element: Sendable> {
         let flow = InboundFlow()
         let delegate = InboundFlowDelegate(flow: NIOLoopBound(flow, eventLoop: eventLoop))
         let new = Producer.makeSequence(
-            backPressureStrategy: .init(lowWatermark: lowWatermark, highWatermark: max(lowWatermark + 1, highWatermark)),
+            backPressureStrategy: .init(
+                lowWatermark: lowWatermark,
+                highWatermark: max(lowWatermark + 1, highWatermark)
+            ),
             finishOnDeinit: false,
             delegate: delegate
         )

@@ -31,11 +31,15 @@ public struct NetURL: Sendable, Hashable, CustomStringConvertible {
     /// Parses `scheme://host[:port][/path][?query][#fragment]`.
     public init(parsing string: String) throws(NetError) {
         guard let schemeEnd = string.firstRange(of: "://") else {
-            throw NetError(.invalidURL, "`\(string)` is not a URL: expected http://host:port/path or ws://host:port/path")
+            throw NetError(
+                .invalidURL,
+                "`\(string)` is not a URL: expected http://host:port/path or ws://host:port/path"
+            )
         }
         let schemeText = string[..<schemeEnd.lowerBound].lowercased()
         guard let scheme = Scheme(rawValue: schemeText) else {
-            let hint = schemeText == "https" || schemeText == "wss" ? " (TLS is not supported; use http:// or ws://)" : ""
+            let hint =
+                schemeText == "https" || schemeText == "wss" ? " (TLS is not supported; use http:// or ws://)" : ""
             throw NetError(.invalidURL, "unsupported URL scheme `\(schemeText)` in `\(string)`\(hint)")
         }
         var rest = string[schemeEnd.upperBound...]
@@ -45,7 +49,10 @@ public struct NetURL: Sendable, Hashable, CustomStringConvertible {
         var target = String(rest[authorityEnd...])
         if target.isEmpty || target.first == "?" { target = "/" + target }
         guard !target.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
-            throw NetError(.invalidURL, "the path of `\(string)` contains spaces or control characters; percent-encode them")
+            throw NetError(
+                .invalidURL,
+                "the path of `\(string)` contains spaces or control characters; percent-encode them"
+            )
         }
         let (host, port) = try Self.parseAuthority(authority, in: string)
         self.init(scheme: scheme, host: host, port: port, target: target)

@@ -67,7 +67,11 @@ final class UpgradeRefusalHandler: ChannelInboundHandler, RemovableChannelHandle
             self.refused(context: context)  // a response delimited by the connection closing
         } else {
             self.promise.fail(
-                NetError(.connectionClosed, "\(self.url.authority) closed the connection during the WebSocket handshake"))
+                NetError(
+                    .connectionClosed,
+                    "\(self.url.authority) closed the connection during the WebSocket handshake"
+                )
+            )
         }
         context.fireChannelInactive()
     }

@@ -40,12 +40,17 @@ public enum WebSocketClient {
             throw NetError(.invalidURL, "a WebSocket URL starts with ws://, not `\(url.scheme.rawValue)://` (\(url))")
         }
         let options = Options(
-            url: url, subprotocol: subprotocol, maxFrameSize: min(maxFrameSize, Int(UInt32.max)),
-            maxMessageSize: maxMessageSize, bufferedMessageLimit: bufferedMessageLimit)
+            url: url,
+            subprotocol: subprotocol,
+            maxFrameSize: min(maxFrameSize, Int(UInt32.max)),
+            maxMessageSize: maxMessageSize,
+            bufferedMessageLimit: bufferedMessageLimit
+        )
         let eventLoop = (eventLoopGroup ?? NetClient.defaultEventLoopGroup).next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: WebSocketConnection.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) { channel in
+        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
+            channel in
             try Self.configureHandshake(on: channel, options: options, promise: promise)
         }
         let authority = url.authority
@@ -55,7 +60,9 @@ public enum WebSocketClient {
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         channel.closeFuture.whenComplete { _ in
-            promise.fail(NetError(.connectionClosed, "\(authority) closed the connection during the WebSocket handshake"))
+            promise.fail(
+                NetError(.connectionClosed, "\(authority) closed the connection during the WebSocket handshake")
+            )
         }
         let head = Self.requestHead(options: options, headers: headers)
         channel.eventLoop.execute {
@@ -92,13 +99,16 @@ public enum WebSocketClient {
     /// Sets up HTTP encoding/decoding, the upgrade handler, and a handler that reports a refused upgrade.
     /// On `101`, NIO swaps the HTTP handlers for WebSocket frame codecs and calls `upgraded`.
     static func configureHandshake(
-        on channel: any Channel, options: Options, promise: EventLoopPromise<WebSocketConnection>
+        on channel: any Channel,
+        options: Options,
+        promise: EventLoopPromise<WebSocketConnection>
     ) throws {
         let encoder = HTTPRequestEncoder()
         let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
         let refusal = UpgradeRefusalHandler(promise: promise, url: options.url)
         let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: options.maxFrameSize, automaticErrorHandling: true) {
-            channel, response in
+            channel,
+            response in
             channel.eventLoop.makeCompletedFuture {
                 do {
                     promise.succeed(try Self.upgraded(channel: channel, response: response, options: options))
@@ -109,13 +119,18 @@ public enum WebSocketClient {
             }
         }
         let upgradeHandler = NIOHTTPClientUpgradeHandler(
-            upgraders: [upgrader], httpHandlers: [encoder, decoder, refusal], upgradeCompletionHandler: { _ in })
+            upgraders: [upgrader],
+            httpHandlers: [encoder, decoder, refusal],
+            upgradeCompletionHandler: { _ in }
+        )
         try channel.pipeline.syncOperations.addHandlers([encoder, decoder, upgradeHandler, refusal])
     }
 
     /// Checks the negotiated subprotocol and installs the connection's handler. Runs on the event loop.
     private static func upgraded(
-        channel: any Channel, response: HTTPResponseHead, options: Options
+        channel: any Channel,
+        response: HTTPResponseHead,
+        options: Options
     ) throws(NetError) -> WebSocketConnection {
         let selected = response.headers["Sec-WebSocket-Protocol"].first?.trimmingSpaces
         guard selected == options.subprotocol else {
@@ -123,19 +138,29 @@ public enum WebSocketClient {
             let got = selected.map { "`\($0)`" } ?? "none"
             throw NetError(
                 .subprotocolMismatch,
-                "\(options.url) selected the WebSocket subprotocol \(got), but the client requested \(requested)")
+                "\(options.url) selected the WebSocket subprotocol \(got), but the client requested \(requested)"
+            )
         }
         let shared = WebSocketSharedState()
         let handler = WebSocketClientHandler(
-            eventLoop: channel.eventLoop, authority: options.url.authority, maxMessageSize: options.maxMessageSize,
-            bufferedMessageLimit: options.bufferedMessageLimit, shared: shared)
+            eventLoop: channel.eventLoop,
+            authority: options.url.authority,
+            maxMessageSize: options.maxMessageSize,
+            bufferedMessageLimit: options.bufferedMessageLimit,
+            shared: shared
+        )
         do {
             try channel.pipeline.syncOperations.addHandler(handler)
         } catch {
             throw NetError.transfer(with: options.url.authority, error)
         }
         return WebSocketConnection(
-            url: options.url, subprotocol: selected, channel: channel, handler: handler, shared: shared)
+            url: options.url,
+            subprotocol: selected,
+            channel: channel,
+            handler: handler,
+            shared: shared
+        )
     }
 }
 

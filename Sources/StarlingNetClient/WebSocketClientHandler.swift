@@ -33,7 +33,10 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
 
     /// Creates the handler and the stream its messages go to. Call on `eventLoop`.
     init(
-        eventLoop: any EventLoop, authority: String, maxMessageSize: Int, bufferedMessageLimit: Int,
+        eventLoop: any EventLoop,
+        authority: String,
+        maxMessageSize: Int,
+        bufferedMessageLimit: Int,
         shared: WebSocketSharedState
     ) {
         self.state = WebSocketProtocolState(maxMessageSize: maxMessageSize, authority: authority)
@@ -111,7 +114,9 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
         self.closeTimer?.cancel()
         if self.state.phase == .open && self.failure == nil {
             self.failure = NetError(
-                .connectionClosed, "\(self.authority) closed the connection without a WebSocket close frame (1006)")
+                .connectionClosed,
+                "\(self.authority) closed the connection without a WebSocket close frame (1006)"
+            )
         }
         self.state.connectionFailed()
         self.shared.recordClose(WebSocketCloseInfo(code: .abnormalClosure))
@@ -150,7 +155,8 @@ final class WebSocketClientHandler: ChannelDuplexHandler {
     }
 
     /// A close frame with an optional status code and a reason cut to fit the 125-byte control frame limit.
-    static func closeFrame(code: WebSocketCloseCode?, reason: String, allocator: ByteBufferAllocator) -> WebSocketFrame {
+    static func closeFrame(code: WebSocketCloseCode?, reason: String, allocator: ByteBufferAllocator) -> WebSocketFrame
+    {
         var buffer = allocator.buffer(capacity: 125)
         if let code {
             buffer.writeInteger(code.rawValue)

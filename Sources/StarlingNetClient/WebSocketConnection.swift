@@ -33,7 +33,10 @@ public final class WebSocketConnection: Sendable {
     private let shared: WebSocketSharedState
 
     init(
-        url: NetURL, subprotocol: String?, channel: any Channel, handler: WebSocketClientHandler,
+        url: NetURL,
+        subprotocol: String?,
+        channel: any Channel,
+        handler: WebSocketClientHandler,
         shared: WebSocketSharedState
     ) {
         self.url = url
@@ -98,7 +101,9 @@ public final class WebSocketConnection: Sendable {
     /// - Returns: The server's close code and reason (``closeInfo``), or nil if it sent none before the timeout.
     @discardableResult
     public func close(
-        code: WebSocketCloseCode = .normalClosure, reason: String = "", timeout: Duration = .seconds(5)
+        code: WebSocketCloseCode = .normalClosure,
+        reason: String = "",
+        timeout: Duration = .seconds(5)
     ) async -> WebSocketCloseInfo? {
         let handler = self.handler
         let amount = timeout.timeAmount

@@ -120,7 +120,8 @@ struct WebSocketProtocolState {
         guard let text = Self.utf8(data) else {
             return self.fail(
                 NetError(.protocolViolation, "\(self.authority) sent a text message that is not valid UTF-8"),
-                code: .invalidPayload)
+                code: .invalidPayload
+            )
         }
         return .deliver(.text(text))
     }
@@ -139,7 +140,8 @@ struct WebSocketProtocolState {
             guard let reason = Self.utf8(payload) else {
                 return self.fail(
                     NetError(.protocolViolation, "\(self.authority) sent a close reason that is not valid UTF-8"),
-                    code: .invalidPayload)
+                    code: .invalidPayload
+                )
             }
             info = WebSocketCloseInfo(code: code, reason: reason)
         }
@@ -149,13 +151,20 @@ struct WebSocketProtocolState {
     }
 
     private mutating func violation(_ what: String) -> Action {
-        self.fail(NetError(.protocolViolation, "\(self.authority) violated the WebSocket protocol: \(what)"), code: .protocolError)
+        self.fail(
+            NetError(.protocolViolation, "\(self.authority) violated the WebSocket protocol: \(what)"),
+            code: .protocolError
+        )
     }
 
     private mutating func tooLarge() -> Action {
         self.fail(
-            NetError(.messageTooLarge, "\(self.authority) sent a message larger than maxMessageSize (\(self.maxMessageSize) bytes)"),
-            code: .messageTooBig)
+            NetError(
+                .messageTooLarge,
+                "\(self.authority) sent a message larger than maxMessageSize (\(self.maxMessageSize) bytes)"
+            ),
+            code: .messageTooBig
+        )
     }
 
     private mutating func fail(_ error: NetError, code: WebSocketCloseCode) -> Action {

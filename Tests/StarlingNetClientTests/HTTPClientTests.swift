@@ -29,7 +29,11 @@ struct HTTPClientTests {
     @Test func postSendsBodyMethodAndQuery() async throws {
         try await withTestServer { server in
             let response = try await HTTPClient.request(
-                "POST", url: server.http("/echo?name=bank&x=1"), headers: [("X-Extra", "1")], body: Array("abc".utf8))
+                "POST",
+                url: server.http("/echo?name=bank&x=1"),
+                headers: [("X-Extra", "1")],
+                body: Array("abc".utf8)
+            )
             #expect(response.status == 200)
             #expect(response.text == "abc")
             #expect(response.header("x-method") == "POST")
@@ -140,7 +144,11 @@ struct HTTPClientTests {
         try await withTestServer { server in
             let error = await #expect(throws: NetError.self) {
                 _ = try await HTTPClient.request(
-                    "POST", url: server.http("/echo"), body: Array(repeating: 7, count: 4096), maxBodySize: 1024)
+                    "POST",
+                    url: server.http("/echo"),
+                    body: Array(repeating: 7, count: 4096),
+                    maxBodySize: 1024
+                )
             }
             #expect(error?.code == .responseTooLarge)
         }

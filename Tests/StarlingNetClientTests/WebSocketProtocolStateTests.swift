@@ -56,14 +56,18 @@ struct WebSocketProtocolStateTests {
         var s = self.state()
         #expect(
             s.receive(self.frame(.text, [0xC3, 0x28]))
-                == .fail(NetError(.protocolViolation, ""), sendClose: .invalidPayload))
+                == .fail(NetError(.protocolViolation, ""), sendClose: .invalidPayload)
+        )
         #expect(s.phase == .closed)
         #expect(s.receive(self.frame(.text, "ignored")) == .none)
     }
 
     @Test func sequenceViolations() {
         var s = self.state()
-        #expect(s.receive(self.frame(.continuation, "x")) == .fail(NetError(.protocolViolation, ""), sendClose: .protocolError))
+        #expect(
+            s.receive(self.frame(.continuation, "x"))
+                == .fail(NetError(.protocolViolation, ""), sendClose: .protocolError)
+        )
         s = self.state()
         _ = s.receive(self.frame(.text, "a", fin: false))
         #expect(self.failureCode(s.receive(self.frame(.text, "b"))) == .protocolViolation)
@@ -83,13 +87,16 @@ struct WebSocketProtocolStateTests {
         #expect(s.receive(self.frame(.binary, [1, 2, 3], fin: false)) == .none)
         #expect(
             s.receive(self.frame(.continuation, [4, 5]))
-                == .fail(NetError(.messageTooLarge, ""), sendClose: .messageTooBig))
+                == .fail(NetError(.messageTooLarge, ""), sendClose: .messageTooBig)
+        )
     }
 
     @Test func serverInitiatedClose() {
         var s = self.state()
         let info = WebSocketCloseInfo(code: WebSocketCloseCode(rawValue: 4001), reason: "bye")
-        #expect(s.receive(self.frame(.connectionClose, self.closePayload(4001, "bye"))) == .peerClosed(info, reply: true))
+        #expect(
+            s.receive(self.frame(.connectionClose, self.closePayload(4001, "bye"))) == .peerClosed(info, reply: true)
+        )
         #expect(!s.canSendData)
         #expect(s.receive(self.frame(.text, "after")) == .none)
     }
@@ -97,7 +104,9 @@ struct WebSocketProtocolStateTests {
     @Test func closeWithoutStatus() {
         var s = self.state()
         #expect(
-            s.receive(self.frame(.connectionClose, [])) == .peerClosed(WebSocketCloseInfo(code: .noStatusReceived), reply: true))
+            s.receive(self.frame(.connectionClose, []))
+                == .peerClosed(WebSocketCloseInfo(code: .noStatusReceived), reply: true)
+        )
     }
 
     @Test func clientInitiatedClose() {
@@ -112,7 +121,8 @@ struct WebSocketProtocolStateTests {
         #expect(s.receive(self.frame(.ping, "p")) == .none)
         #expect(
             s.receive(self.frame(.connectionClose, self.closePayload(1000)))
-                == .peerClosed(WebSocketCloseInfo(code: .normalClosure), reply: false))
+                == .peerClosed(WebSocketCloseInfo(code: .normalClosure), reply: false)
+        )
     }
 
     @Test(arguments: [[0x03], [0x03, 0xED], [0x00, 0x00], [0x03, 0xEE], [0x03, 0xE8, 0xFF]] as [[UInt8]])

@@ -26,7 +26,8 @@ final class RawWebSocketServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        RawHandshakeHandler(frames: frames, delivery: delivery))
+                        RawHandshakeHandler(frames: frames, delivery: delivery)
+                    )
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -61,7 +62,8 @@ private final class RawHandshakeHandler: ChannelInboundHandler {
         let text = String(decoding: self.request, as: UTF8.self)
         guard text.contains("\r\n\r\n") else { return }
         self.answered = true
-        let key = text.split(separator: "\r\n")
+        let key =
+            text.split(separator: "\r\n")
             .first { $0.lowercased().hasPrefix("sec-websocket-key:") }
             .map { $0.dropFirst("sec-websocket-key:".count).trimmingCharacters() } ?? ""
         let response =
@@ -90,7 +92,10 @@ private final class RawHandshakeHandler: ChannelInboundHandler {
                 let piece = Array(bytes[start..<min(start + chunk, bytes.count)])
                 context.eventLoop.scheduleTask(in: .milliseconds(Int64(i))) {
                     let context = loopContext.value
-                    context.writeAndFlush(Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)), promise: nil)
+                    context.writeAndFlush(
+                        Self.wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)),
+                        promise: nil
+                    )
                 }
             }
         }
@@ -114,13 +119,16 @@ func sha1(_ message: [UInt8]) -> [UInt8] {
     var bytes = message + [0x80]
     while bytes.count % 64 != 56 { bytes.append(0) }
     let bitLength = UInt64(message.count) * 8
-    for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+    for shift in stride(from: 56, through: 0, by: -8) {
+        bytes.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+    }
     func rotl(_ x: UInt32, _ n: UInt32) -> UInt32 { (x << n) | (x >> (32 - n)) }
     for block in stride(from: 0, to: bytes.count, by: 64) {
         var w = [UInt32](repeating: 0, count: 80)
         for i in 0..<16 {
             let j = block + 4 * i
-            w[i] = UInt32(bytes[j]) << 24 | UInt32(bytes[j + 1]) << 16 | UInt32(bytes[j + 2]) << 8 | UInt32(bytes[j + 3])
+            w[i] =
+                UInt32(bytes[j]) << 24 | UInt32(bytes[j + 1]) << 16 | UInt32(bytes[j + 2]) << 8 | UInt32(bytes[j + 3])
         }
         for i in 16..<80 { w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1) }
         var (a, b, c, d, e) = (h[0], h[1], h[2], h[3], h[4])

@@ -54,7 +54,10 @@ final class TestHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case "/eof":
             var headers = HTTPHeaders()
             headers.add(name: "Connection", value: "close")
-            context.write(Self.wrapOutboundOut(.head(.init(version: .http1_0, status: .ok, headers: headers))), promise: nil)
+            context.write(
+                Self.wrapOutboundOut(.head(.init(version: .http1_0, status: .ok, headers: headers))),
+                promise: nil
+            )
             let buffer = context.channel.allocator.buffer(string: "until the end")
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             context.flush()
@@ -71,16 +74,26 @@ final class TestHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(
-        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, status: HTTPResponseStatus = .ok,
-        body: [UInt8]?, length: Int? = nil, extra: [(String, String)] = []
+        _ context: ChannelHandlerContext,
+        _ request: HTTPRequestHead,
+        status: HTTPResponseStatus = .ok,
+        body: [UInt8]?,
+        length: Int? = nil,
+        extra: [(String, String)] = []
     ) {
         var headers = HTTPHeaders(extra)
         headers.add(name: "Content-Length", value: String(length ?? body?.count ?? 0))
         let keepAlive = request.isKeepAlive
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(Self.wrapOutboundOut(.head(.init(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            Self.wrapOutboundOut(.head(.init(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
         if let body, !body.isEmpty {
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
+                promise: nil
+            )
         }
         let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }

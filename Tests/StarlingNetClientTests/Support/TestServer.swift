@@ -69,7 +69,8 @@ final class TestServer: Sendable {
             shouldUpgrade: { [self] channel, head in
                 self.observations.withLock {
                     $0.upgradeHeaders.append(
-                        (head.headers["Authorization"].first, head.headers["Connection"].joined(separator: ",")))
+                        (head.headers["Authorization"].first, head.headers["Connection"].joined(separator: ","))
+                    )
                 }
                 return channel.eventLoop.makeSucceededFuture(Self.upgradeHeaders(for: head))
             },
@@ -77,14 +78,16 @@ final class TestServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TestWebSocketHandler(server: self))
                 }
-            })
+            }
+        )
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (
                 upgraders: [upgrader],
                 completionHandler: { context in
                     context.pipeline.syncOperations.removeHandler(boundHTTP.value, promise: nil)
                 }
-            ))
+            )
+        )
         try channel.pipeline.syncOperations.addHandler(http)
     }
 
@@ -115,8 +118,8 @@ func withTestServer<T>(_ body: (TestServer) async throws -> T) async throws -> T
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`; returns whether it became true.
-func eventually(within seconds: Double = 3, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` every 10 ms for up to `seconds` (generous, for loaded CI machines); returns whether it became true.
+func eventually(within seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if condition() { return true }

@@ -103,7 +103,8 @@ final class TestWebSocketHandler: ChannelInboundHandler {
         context.flush()
     }
 
-    private func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer, _ context: ChannelHandlerContext, fin: Bool = true) {
+    private func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer, _ context: ChannelHandlerContext, fin: Bool = true)
+    {
         let frame = WebSocketFrame(fin: fin, opcode: opcode, data: data)
         context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
     }
@@ -115,6 +116,8 @@ final class TestWebSocketHandler: ChannelInboundHandler {
             data.writeInteger(code)
             data.writeString(reason)
         }
-        return context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+        return context.writeAndFlush(
+            Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
+        )
     }
 }
