@@ -13,7 +13,7 @@ import NIOPosix
 /// Responses may be delimited by `Content-Length`, by chunked transfer encoding, or by the server closing
 /// the connection. All calls run on ``NetClient/defaultEventLoopGroup`` unless given another group.
 public enum HTTPClient {
-    /// The default limit on a buffered response body (``request(_:url:headers:body:timeout:maxBodySize:eventLoopGroup:)``).
+    /// The default limit on a buffered response body (256 MiB).
     public static let defaultMaxBodySize = 256 << 20
 
     /// Sends one request and buffers the whole response.
@@ -47,8 +47,7 @@ public enum HTTPClient {
         )
     }
 
-    /// Sends one request to a parsed URL and buffers the whole response. See
-    /// ``request(_:url:headers:body:timeout:maxBodySize:eventLoopGroup:)-(String,String,_,_,_,_,_)``.
+    /// Sends one request to a parsed URL and buffers the whole response; see the overload taking a `String` URL.
     public static func request(
         _ method: String = "GET",
         url: NetURL,
@@ -108,8 +107,7 @@ public enum HTTPClient {
         )
     }
 
-    /// Sends one request to a parsed URL and streams the response body. See
-    /// ``stream(_:url:headers:body:timeout:bufferedChunkLimit:eventLoopGroup:)-(String,String,_,_,_,_,_)``.
+    /// Sends one request to a parsed URL and streams the response body; see the overload taking a `String` URL.
     public static func stream(
         _ method: String = "GET",
         url: NetURL,
@@ -150,6 +148,9 @@ public enum HTTPClient {
         headers: [(String, String)],
         bodyCount: Int?
     ) throws(NetError) -> HTTPRequestHead {
+        guard url.scheme == .http else {
+            throw NetError(.invalidURL, "an HTTP request needs an http:// URL, not \(url)")
+        }
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw NetError(.invalidURL, "invalid HTTP method `\(method)`")
         }

@@ -177,6 +177,10 @@ struct HTTPClientTests {
         }
         #expect(error?.code == .invalidURL)
         #expect(error?.message.contains("TLS is not supported") == true)
+        let wsError = await #expect(throws: NetError.self) {
+            _ = try await HTTPClient.stream(url: "ws://127.0.0.1:3000/")
+        }
+        #expect(wsError?.code == .invalidURL)
     }
 
     /// Deterministic xorshift bytes (no two neighbouring chunks alike).
