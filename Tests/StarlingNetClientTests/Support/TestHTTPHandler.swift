@@ -9,6 +9,7 @@ import Synchronization
 /// - `GET /eof`: an HTTP/1.0 response whose body ends when the server closes the connection.
 /// - `GET /stream`: `tick N\n` every 10 ms, chunked, until the client goes away.
 /// - `GET /slow`: never answers.
+/// - `GET /flood`: 400 chunks of 64 KiB (25 MiB); counts a completed flood when the last was written.
 /// - anything else: 404 `database `NAME` not found` (NAME = third path component) or `not found`.
 final class TestHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -66,6 +67,8 @@ final class TestHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.startTicking(context)
         case "/slow":
             break
+        case "/flood":
+            self.flood(context)
         default:
             let parts = path.split(separator: "/")
             let text = parts.count >= 3 && parts[1] == "database" ? "database `\(parts[2])` not found" : "not found"
@@ -108,6 +111,16 @@ final class TestHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
+        }
+    }
+
+    private func flood(_ context: ChannelHandlerContext) {
+        context.write(Self.wrapOutboundOut(.head(.init(version: .http1_1, status: .ok))), promise: nil)
+        let chunk = context.channel.allocator.buffer(repeating: 0x41, count: 65536)
+        for _ in 0..<400 { context.write(Self.wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil) }
+        let server = self.server
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenSuccess {
+            server.observations.withLock { $0.floodsCompleted += 1 }
         }
     }
 
