@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(name: "StarlingNetClientTests", dependencies: ["StarlingNetClient"], swiftSettings: strictSettings),
         .testTarget(
             name: "StarlingServerTests",
-            dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling"],
+            dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -61,6 +61,9 @@ public final class ModuleLog: Sendable {
         /// Who receives each new record (``follow(last:_:)``).
         var followers: [Int: @Sendable (Record) -> Void] = [:]
         var nextFollower = 0
+        /// Lines of the log file written before this process opened it (oldest first), so
+        /// ``recentLines(_:)`` reaches back across restarts.
+        var history: [String] = []
     }
 
     /// How many records are kept in memory.
@@ -79,12 +82,13 @@ public final class ModuleLog: Sendable {
     public init(capacity: Int = 10_000, filePath: String) throws(ModuleError) {
         precondition(capacity > 0, "a module log needs room for at least one record")
         self.capacity = capacity
-        let fd = open(filePath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(filePath, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ModuleError(.logFile, "cannot open module log file `\(filePath)`: errno \(errno)")
         }
         var s = State()
         s.fd = fd
+        s.history = Self.tail(of: fd, lines: capacity)
         state = Mutex(s)
     }
 
@@ -119,16 +123,41 @@ public final class ModuleLog: Sendable {
         for f in followers { f(record) }
     }
 
-    /// Returns the last `n` records and, atomically with that, starts calling `sink` with every
-    /// record appended after them (on the appending thread; keep it quick). Stop with
-    /// ``unfollow(_:)`` and the returned token.
-    public func follow(last n: Int, _ sink: @escaping @Sendable (Record) -> Void) -> (records: [Record], token: Int) {
+    /// Returns the last `n` lines (``recentLines(_:)``) and, atomically with that, starts calling
+    /// `sink` with every record appended after them (on the appending thread; keep it quick).
+    /// Stop with ``unfollow(_:)`` and the returned token.
+    public func follow(last n: Int, _ sink: @escaping @Sendable (Record) -> Void) -> (lines: [String], token: Int) {
         state.withLock { s in
             let token = s.nextFollower
             s.nextFollower += 1
             s.followers[token] = sink
-            return (Self.recent(n, in: s), token)
+            return (Self.recentLines(n, in: s), token)
         }
+    }
+
+    /// The last `n` lines of the log (as ``Record/formatted``), reaching into what the log file
+    /// held before this process opened it.
+    public func recentLines(_ n: Int) -> [String] {
+        state.withLock { s in Self.recentLines(n, in: s) }
+    }
+
+    private static func recentLines(_ n: Int, in s: State) -> [String] {
+        let current = recent(n, in: s).map(\.formatted)
+        let older = max(0, n) - current.count
+        return older > 0 ? s.history.suffix(older) + current : current
+    }
+
+    /// The last `lines` lines of the file behind `fd` (reading at most its last 4 MiB).
+    private static func tail(of fd: Int32, lines: Int) -> [String] {
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0 else { return [] }
+        let start = max(0, Int(size) - (4 << 20))
+        var bytes = [UInt8](repeating: 0, count: Int(size) - start)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
+        guard n > 0 else { return [] }
+        var all = String(decoding: bytes[..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        if start > 0, !all.isEmpty { all.removeFirst() }  // probably cut
+        return Array(all.suffix(lines))
     }
 
     /// Stops a ``follow(last:_:)``.

@@ -79,7 +79,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Streams the last `lines` records, then every new one, until the connection closes.
     private func startFollowing(_ log: ModuleLog, _ context: ChannelHandlerContext, lines: Int) {
         let channel = context.channel
-        let (records, token) = log.follow(last: lines) { record in
+        let (initialLines, token) = log.follow(last: lines) { record in
             let line = record.formatted + "\n"
             channel.eventLoop.execute {
                 let part = HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(string: line)))
@@ -87,7 +87,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         following = (log, token)
-        let initial = records.map { $0.formatted + "\n" }.joined()
+        let initial = initialLines.map { $0 + "\n" }.joined()
         if !initial.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: initial)))), promise: nil)
         }

@@ -151,7 +151,7 @@ enum Routes {
         guard caller == host.info.owner else { throw .notOwner("read its logs", name) }
         let n = r.query["num_lines"].flatMap { Int($0) } ?? 100
         let follow = r.query["follow"] == "true" || r.query["follow"] == "1"
-        let lines = host.log.recent(n).map { $0.formatted + "\n" }.joined()
+        let lines = host.log.recentLines(n).map { $0 + "\n" }.joined()
         var response = HTTPResponse.text(lines)
         if follow {
             response.follow = host.log
