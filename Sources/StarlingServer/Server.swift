@@ -94,7 +94,7 @@ public final class StarlingServer: Service, Sendable {
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxMessage))
-                            try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(session))
+                            try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(session, maxMessageBytes: maxMessage))
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {

@@ -34,6 +34,9 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Event loop threads (default: one per core).")
     var threads: Int?
 
+    @Option(name: .long, help: "The largest WebSocket message a client may send, in bytes (default 16 MiB).")
+    var maxMessageSize: Int?
+
     func validate() throws {
         guard FsyncPolicy(rawValue: fsync) != nil else { throw ValidationError("--fsync must be every-commit, batch or off, not `\(fsync)`") }
         guard Self.parseAddress(listenAddr) != nil else { throw ValidationError("--listen-addr must be HOST:PORT, not `\(listenAddr)`") }
@@ -56,6 +59,7 @@ struct StartCommand: AsyncParsableCommand {
         (options.host, options.port) = Self.parseAddress(listenAddr)!
         options.fsync = FsyncPolicy(rawValue: fsync)!
         if let threads { options.eventLoopThreads = threads }
+        if let maxMessageSize { options.maxMessageBytes = maxMessageSize }
         if !inMemory {
             options.dataDirectory = dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.local/share/starling")
         }

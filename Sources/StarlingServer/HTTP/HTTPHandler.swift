@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 import StarlingModuleHost
 
 /// Serves HTTP requests on one connection: collects a request (body up to the limit), hands it
@@ -101,6 +102,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A declined WebSocket upgrade is reported as an error, then the request comes here as
+        // plain HTTP, and the route explains why it was declined.
+        if error is NIOWebSocketUpgradeError { return }
         context.close(promise: nil)
     }
 }

@@ -163,8 +163,8 @@ enum Routes {
 
     /// A GET on the subscribe route that did not become a WebSocket: say why.
     private static func refusedUpgrade(_ name: String, _ r: HTTPRequest, _ ctx: ServerContext) throws(HTTPError) -> HTTPResponse {
-        _ = try ctx.database(name)
         if let t = r.bearerToken, !t.isEmpty { _ = try ctx.caller(r) }
+        _ = try ctx.database(name)
         let offered = r.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)
         throw HTTPError(
             400,

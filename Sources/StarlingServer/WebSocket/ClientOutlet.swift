@@ -29,7 +29,9 @@ final class ClientOutlet: Sendable {
     }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame allows),
-    /// then closes the connection. Only the first call has an effect.
+    /// then closes the connection when the client answers with its close frame, or after a
+    /// second (closing at once could reset a connection whose client is still sending, and lose
+    /// the reason). Only the first call has an effect.
     func close(code: WebSocketErrorCode, reason: String) {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
         let channel = channel
@@ -38,7 +40,9 @@ final class ClientOutlet: Sendable {
             buffer.write(webSocketErrorCode: code)
             buffer.writeBytes(reason.utf8.prefix(123))
             let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)
-            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+            channel.writeAndFlush(frame).whenComplete { _ in
+                channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            }
         }
     }
 }

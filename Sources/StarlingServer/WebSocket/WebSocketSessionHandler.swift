@@ -23,8 +23,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
     private var outlet: ClientOutlet?
     private var pending: [ClientMessage] = []
 
-    init(_ session: SessionIdentity) {
+    private let maxMessageBytes: Int
+
+    init(_ session: SessionIdentity, maxMessageBytes: Int) {
         self.session = session
+        self.maxMessageBytes = maxMessageBytes
         var rng = SystemRandomNumberGenerator()
         connectionId = ConnectionId(UInt128(rng.next() as UInt64) << 64 | UInt128(rng.next() as UInt64))
     }
@@ -37,6 +40,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        if outlet?.isClosing == true {
+            // Closing: only the client's close frame matters now.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
         switch frame.opcode {
         case .text, .binary:
             if (frame.opcode == .text) != (session.format == .json) {
@@ -77,9 +85,13 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let e = error as? NIOWebSocketError, e == .invalidFrameLength {
-            refuse(.messageTooLarge, "message larger than the server's limit")
-        } else {
+        if outlet?.isClosing == true { return }
+        switch error {
+        case NIOWebSocketError.invalidFrameLength, is NIOWebSocketFrameAggregator.Error:
+            refuse(.messageTooLarge, "message larger than the server's limit of \(maxMessageBytes) bytes")
+        case let e as NIOWebSocketError:
+            refuse(.protocolError, "WebSocket protocol error: \(e)")
+        default:
             context.close(promise: nil)
         }
     }
