@@ -138,7 +138,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "starling",
-            dependencies: ["StarlingCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // starling-macros is built with it: `starling build`/`publish` hand it to module builds.
+            dependencies: ["StarlingCLI", "starling-macros", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -10,7 +10,7 @@ public struct StarlingCommand: AsyncParsableCommand {
         version: StarlingVersion.string,
         subcommands: [
             StartCommand.self, PublishCommand.self, CallCommand.self, SQLCommand.self, LogsCommand.self, SubscribeCommand.self,
-            DescribeCommand.self, ListCommand.self, DeleteCommand.self, BuildCommand.self, IdentityCommand.self,
+            DescribeCommand.self, ListCommand.self, DeleteCommand.self, InitCommand.self, BuildCommand.self, IdentityCommand.self,
             ServerCommand.self, VersionCommand.self,
         ]
     )

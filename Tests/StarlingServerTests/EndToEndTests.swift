@@ -83,3 +83,23 @@ import Testing
         #expect(bad.status != 0 && bad.err.contains("no server named `nowhere`"))
     }
 }
+
+/// `starling init` scaffolds a module package that builds and publishes as is.
+@Suite(.serialized) struct InitTests {
+    @Test func initThenPublishThenCall() async throws {
+        let server = try ServerProcess(arguments: ["--in-memory"])
+        defer { server.stop() }
+        let cli = CLI()
+        let dir = server.directory + "/my-game"
+        let created = try cli.run(["init", "--lang", "swift", dir])
+        #expect(created.status == 0, "\(created.err)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/Sources/my_game/Module.swift"))
+        let again = try cli.run(["init", dir])
+        #expect(again.status != 0 && again.err.contains("is not empty"))
+        let published = try cli.run(["publish", "--project-path", dir, "-s", server.url])
+        #expect(published.status == 0 && published.out.contains("created database `my-game`"), "\(published.err)")
+        #expect(try cli.run(["call", "my-game", "add", "ann", "-s", server.url]).status == 0)
+        let rows = try cli.run(["sql", "my-game", "SELECT name FROM person", "-s", server.url])
+        #expect(rows.out.contains("ann"), "\(rows.out) \(rows.err)")
+    }
+}

@@ -34,6 +34,9 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Event loop threads (default: one per core).")
     var threads: Int?
 
+    @Flag(name: .long, help: "Also build and publish the quickstart-chat example as `quickstart-chat` (if not there yet).")
+    var demo = false
+
     @Option(name: .long, help: "The largest WebSocket message a client may send, in bytes (default 16 MiB).")
     var maxMessageSize: Int?
 
@@ -70,10 +73,38 @@ struct StartCommand: AsyncParsableCommand {
         Task {
             guard let port = try? await server.boundPort() else { return }
             FileHandle.standardOutput.write(Data("listening on http://\(options.host):\(port)\n".utf8))
+            if demo {
+                do { try await Self.publishDemo("http://\(options.host == "0.0.0.0" ? "127.0.0.1" : options.host):\(port)") } catch {
+                    note("demo: \(error)")
+                }
+            }
         }
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+extension StartCommand {
+    /// Builds `Examples/quickstart-chat` and publishes it as `quickstart-chat` with the saved identity.
+    static func publishDemo(_ url: String) async throws {
+        var c = try ServerConnection(server: url)
+        try await c.ensureIdentity()
+        if (try? await c.send("GET", "/v1/database/quickstart-chat")) != nil {
+            note("demo: `quickstart-chat` is already published")
+            return
+        }
+        guard let manifest = InitCommand.checkoutPath("Examples/quickstart-chat/Package.swift") else {
+            throw CLIError("--demo needs a source checkout (Examples/quickstart-chat next to this starling)")
+        }
+        let project = URL(fileURLWithPath: manifest).deletingLastPathComponent()
+        note("demo: building \(project.path) (the first build takes a minute)...")
+        let wasm: URL = try await Task.detached {
+            do throws(ModuleBuildError) { return try ModuleBuilder(projectPath: project).build() } catch { throw CLIError(error.message) }
+        }.value
+        guard let bytes = FileManager.default.contents(atPath: wasm.path) else { throw CLIError("cannot read \(wasm.path)") }
+        try await c.send("POST", "/v1/database/quickstart-chat", body: Array(bytes))
+        note("demo: published `quickstart-chat`; try `starling call quickstart-chat send_message hello`")
     }
 }
 
