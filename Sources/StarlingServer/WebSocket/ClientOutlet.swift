@@ -33,7 +33,19 @@ final class ClientOutlet: Sendable {
     /// second (closing at once could reset a connection whose client is still sending, and lose
     /// the reason). Only the first call has an effect.
     func close(code: WebSocketErrorCode, reason: String) {
-        guard !closing.exchange(true, ordering: .relaxed) else { return }
+        sendClose(code: code, reason: reason, thenCloseAfter: .seconds(1))
+    }
+
+    /// Answers a close frame the client sent: the same code back, then the connection closes at once.
+    func answerClose(code: WebSocketErrorCode) {
+        sendClose(code: code, reason: "", thenCloseAfter: .zero)
+    }
+
+    private func sendClose(code: WebSocketErrorCode, reason: String, thenCloseAfter delay: TimeAmount) {
+        guard !closing.exchange(true, ordering: .relaxed) else {
+            if delay == .zero { channel.close(promise: nil) }
+            return
+        }
         let channel = channel
         channel.eventLoop.execute {
             var buffer = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
@@ -41,7 +53,11 @@ final class ClientOutlet: Sendable {
             buffer.writeBytes(reason.utf8.prefix(123))
             let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)
             channel.writeAndFlush(frame).whenComplete { _ in
-                channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+                if delay == .zero {
+                    channel.close(promise: nil)
+                } else {
+                    channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+                }
             }
         }
     }

@@ -65,7 +65,8 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
-            outlet?.close(code: .normalClosure, reason: "")
+            var data = frame.unmaskedData
+            outlet?.answerClose(code: data.readWebSocketErrorCode() ?? .normalClosure)
         default:
             break
         }
