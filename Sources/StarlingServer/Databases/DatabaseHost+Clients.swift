@@ -54,8 +54,9 @@ extension DatabaseHost {
     func disconnect(_ connectionId: ConnectionId) {
         submit { [self] db in
             guard let session = clients.removeValue(forKey: connectionId) else { return }
+            subscribers[connectionId] = nil
             metrics.clients.record(clients.count)
-            metrics.subscriptions.record(clients.values.reduce(0) { $0 + $1.querySets.count })
+            metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
             let result = db.clientDisconnected(session.identity, connectionId: connectionId)
             if result.delta != nil {
                 broadcast(result, caller: session.identity, connection: connectionId, args: [], requestId: 0, callerSession: nil)
@@ -130,7 +131,8 @@ extension DatabaseHost {
         let rows = tables.map { t in TableRowSet(tableName: t, rows: (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(t)) }) ?? []) }
         session.querySets[queryId] = tables
         for t in tables { session.tableRefs[t, default: 0] += 1 }
-        metrics.subscriptions.record(clients.values.reduce(0) { $0 + $1.querySets.count })
+        subscribers[session.connectionId] = session
+        metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
         send(.subscribeApplied(requestId: requestId, queryId: queryId, tables: rows, executionMicros: micros(since: start)), to: session)
     }
 
@@ -144,8 +146,9 @@ extension DatabaseHost {
             session.tableRefs[t, default: 1] -= 1
             if session.tableRefs[t] == 0 { session.tableRefs[t] = nil }
         }
+        if session.querySets.isEmpty { subscribers[session.connectionId] = nil }
         let rows = tables.map { t in TableRowSet(tableName: t, rows: (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(t)) }) ?? []) }
-        metrics.subscriptions.record(clients.values.reduce(0) { $0 + $1.querySets.count })
+        metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
         send(.unsubscribeApplied(requestId: requestId, queryId: queryId, tables: rows, executionMicros: micros(since: start)), to: session)
     }
 
@@ -171,7 +174,9 @@ extension DatabaseHost {
             reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
             executionMicros: UInt64(max(0, result.duration.components.attoseconds / 1_000_000_000_000 + result.duration.components.seconds * 1_000_000)))
         var fragments = FragmentCache(tables: tables, render: render)
-        for session in clients.values {
+        var audience = tables.isEmpty ? [] : Array(subscribers.values)
+        if let callerSession, subscribers[callerSession.connectionId] == nil || tables.isEmpty { audience.append(callerSession) }
+        for session in audience {
             let isCaller = session === callerSession
             let seen = tables.indices.filter { session.tableRefs[tables[$0].tableName] != nil }
             guard isCaller || !seen.isEmpty else { continue }

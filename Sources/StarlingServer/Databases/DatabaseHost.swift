@@ -31,6 +31,9 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     // Worker thread only.
     var clients: [ConnectionId: ClientSession] = [:]
+    /// The clients with at least one subscription (the only ones a transaction can concern
+    /// besides its caller).
+    var subscribers: [ConnectionId: ClientSession] = [:]
     var outbox: Outbox
     var render: JSONRendering
 
@@ -63,6 +66,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         worker.submit { [self] _ in
             for c in clients.values { c.outlet.close(code: .goingAway, reason: reason) }
             clients.removeAll()
+            subscribers.removeAll()
             metrics.clients.record(0)
         }
         worker.stop()
