@@ -1,1 +1,0 @@
-print("starling-loadgen: not built yet")
