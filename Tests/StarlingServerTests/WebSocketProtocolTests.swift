@@ -72,7 +72,14 @@ import Testing
         try await b.send(text: #"{"OneOffQuery": {"request_id": 5, "query_string": "SELECT * FROM player"}}"#)
         let hidden = try await Self.next(json: &bi)["OneOffQueryResponse"]
         #expect(hidden?["error"]?.stringValue?.contains("table `player` not found") == true, "\(String(describing: hidden))")
-        try await a.close(code: .normalClosure, reason: "")
-        try await b.close(code: .normalClosure, reason: "")
+        // Prometheus metrics count what happened.
+        let metrics = try await server.request("GET", "/metrics").text
+        #expect(metrics.contains(#"starling_connected_clients{database="ks"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"starling_subscriptions{database="ks"} 0"#))
+        #expect(metrics.contains(#"starling_transactions_committed_total{database="ks"}"#))
+        #expect(metrics.contains(#"starling_reducer_failures_total{database="ks"} 1"#))
+        #expect(metrics.contains("starling_reducer_duration_seconds_bucket"))
+        await a.close(code: .normalClosure, reason: "")
+        await b.close(code: .normalClosure, reason: "")
     }
 }
