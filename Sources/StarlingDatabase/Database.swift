@@ -37,6 +37,10 @@ public final class Database {
     public private(set) var lastSnapshotOffset: UInt64 = 0
     /// Why the last automatic snapshot failed (nil once one succeeds).
     public private(set) var snapshotFailure: DatabaseError?
+    /// With `every-commit`, whether ``commit(_:reducer:timestamp:)`` leaves the wait for the fsync
+    /// to the caller (``waitUntilDurable()``), so one fsync covers a whole batch of commits
+    /// (group commit by a server that acknowledges a batch at once).
+    public var defersDurabilityWait = false
 
     init(store: Datastore, log: Commitlog?, recovery: RecoveryReport, directory: String?) {
         self.store = store
@@ -150,7 +154,7 @@ public final class Database {
         let payload = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta).encode()
         let offset: UInt64
         do {
-            offset = log.fsyncPolicy == .everyCommit ? try log.appendAndWait(payload) : try log.append(payload)
+            offset = log.fsyncPolicy == .everyCommit && !defersDurabilityWait ? try log.appendAndWait(payload) : try log.append(payload)
         } catch {
             let e = DatabaseError(
                 .log, "the commitlog failed after a commit; the database refuses further writes: \(error.description)")
@@ -166,6 +170,15 @@ public final class Database {
             do { try snapshot() } catch { snapshotFailure = error }
         }
         return (delta, offset)
+    }
+
+    /// Waits until everything committed so far is durable under the log's policy (with
+    /// `every-commit`: fsynced). Returns at once for an in-memory database.
+    public func waitUntilDurable() throws(DatabaseError) {
+        guard let log, log.fsyncPolicy == .everyCommit else { return }
+        let next = log.nextOffset
+        guard next > 0 else { return }
+        do { try log.waitUntilDurable(next - 1) } catch { throw DatabaseError(.log, "waiting for the commitlog failed: \(error.description)") }
     }
 
     /// Runs `body` in a transaction and commits it (rolls back if `body` throws).

@@ -37,6 +37,7 @@ extension DatabaseHost {
             metrics.recordCall(call)
             if let failure = call.outcome.message { return .failure(SQLError(.store, failure)) }
             broadcast(call, caller: caller, connection: .zero, args: [], requestId: 0, callerSession: nil)
+            awaitDurability(db)
         }
         return result
     }

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import NIOWebSocket
+import StarlingDatabase
 import StarlingModuleHost
 import StarlingProtocol
 import StarlingRuntime
@@ -47,6 +48,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         infoBox = Mutex(info)
         outbox = Outbox(maxQueuedBytes: maxQueuedBytes)
         render = Self.rendering(db.schema)
+        // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
+        db.database.defersDurabilityWait = true
         worker = DatabaseWorker(db, name: "starling.db.\(name)", observer: self)
     }
 
@@ -72,6 +75,12 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         worker.stop()
     }
 
+    /// Waits until the commits so far are durable (`every-commit`; nothing to wait for otherwise).
+    /// A failed log fails the database's later commits, which callers then see.
+    func awaitDurability(_ db: ModuleDatabase) {
+        do { try db.database.waitUntilDurable() } catch { db.log.host(.error, error.message) }
+    }
+
     /// Refreshes ``info`` and the JSON rendering after the module changed (worker thread).
     func moduleChanged(_ db: ModuleDatabase) {
         render = Self.rendering(db.schema)
@@ -93,6 +102,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     }
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
+        if !outbox.isEmpty { awaitDurability(db) }
         outbox.flush()
         metrics.refreshTableSizes(db)
     }
@@ -120,6 +130,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             broadcast(result, caller: caller, connection: connection, args: bytes, requestId: 0, callerSession: nil)
             let gone = db.clientDisconnected(caller, connectionId: connection)
             if gone.delta != nil { broadcast(gone, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
+            awaitDurability(db)
             if let message = result.outcome.message { return .failed(message) }
             return .committed
         }

@@ -120,6 +120,7 @@ final class DatabaseRegistry: Sendable {
             do throws(RuntimeError) {
                 let plan = try db.update(wasm: wasm, by: caller)
                 host.moduleChanged(db)
+                host.awaitDurability(db)
                 return .success(plan.summary)
             } catch {
                 return .failure(error)
