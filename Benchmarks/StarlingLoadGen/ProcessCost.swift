@@ -27,8 +27,9 @@ struct CostSample: Sendable {
     var selfCPUMicros: Double
     var selfWriteSyscalls: Double?
     var selfThreads: [String: Double] = [:]
-    /// The machine's busy and total CPU time (µs, all cores), from `/proc/stat`.
+    /// The machine's busy, stolen (by the hypervisor) and total CPU time (µs, all cores), from `/proc/stat`.
     var machineBusyMicros: Double?
+    var machineStealMicros: Double?
     var machineTotalMicros: Double?
 
     /// Samples now. `serverPID` nil: server fields stay nil.
@@ -41,8 +42,9 @@ struct CostSample: Sendable {
         }
         s.selfWriteSyscalls = ProcFS.ioField("syscw", pid: "self")
         s.selfThreads = ProcFS.threadCPU(pid: "self")
-        if let (busy, total) = ProcFS.machineCPU() {
+        if let (busy, steal, total) = ProcFS.machineCPU() {
             s.machineBusyMicros = busy
+            s.machineStealMicros = steal
             s.machineTotalMicros = total
         }
         return s
@@ -66,6 +68,7 @@ struct CostSample: Sendable {
             selfWriteSyscalls: diff(selfWriteSyscalls, later.selfWriteSyscalls),
             selfThreads: threads(selfThreads, later.selfThreads),
             machineBusyMicros: diff(machineBusyMicros, later.machineBusyMicros),
+            machineStealMicros: diff(machineStealMicros, later.machineStealMicros),
             machineTotalMicros: diff(machineTotalMicros, later.machineTotalMicros)
         )
     }
@@ -89,6 +92,7 @@ struct CostDelta: Sendable {
     var selfWriteSyscalls: Double?
     var selfThreads: [String: Double]
     var machineBusyMicros: Double?
+    var machineStealMicros: Double?
     var machineTotalMicros: Double?
 
     /// How many cores' worth of CPU processes other than the server and the load generator used during the
@@ -96,6 +100,12 @@ struct CostDelta: Sendable {
     var otherProcessesCores: Double? {
         guard let busy = machineBusyMicros, let server = serverCPUMicros, seconds > 0 else { return nil }
         return max(0, busy - server - selfCPUMicros) / 1e6 / seconds
+    }
+
+    /// The share of all cores' time the hypervisor gave to other guests (0...1), if known.
+    var machineStealShare: Double? {
+        guard let steal = machineStealMicros, let total = machineTotalMicros, total > 0 else { return nil }
+        return steal / total
     }
 
     /// The share of all cores that was busy (0...1), if known.
@@ -169,15 +179,17 @@ enum ProcFS {
         return result
     }
 
-    /// `(busy, total)` CPU time of all cores in µs from the first line of `/proc/stat`; idle and iowait are not busy.
-    static func machineCPU() -> (Double, Double)? {
+    /// `(busy, steal, total)` CPU time of all cores in µs from the first line of `/proc/stat` (user nice system
+    /// idle iowait irq softirq steal): busy is all but idle, iowait and steal.
+    static func machineCPU() -> (Double, Double, Double)? {
         guard let text = read("/proc/stat"), let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else {
             return nil
         }
         let values = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
         guard values.count >= 5 else { return nil }
         let total = values.reduce(0, +)
-        let idle = values[3] + values[4]
-        return ((total - idle) * microsPerTick, total * microsPerTick)
+        let steal = values.count >= 8 ? values[7] : 0
+        let notBusy = values[3] + values[4] + steal
+        return ((total - notBusy) * microsPerTick, steal * microsPerTick, total * microsPerTick)
     }
 }

@@ -32,7 +32,8 @@ enum Report {
         if let share = r.cost.machineBusyShare {
             let others =
                 r.cost.otherProcessesCores.map { ", other processes \(fixed($0, 2)) cores (noise if > 0.05)" } ?? ""
-            out.append("machine      \(percent(share)) of all cores busy\(others)")
+            let steal = r.cost.machineStealShare.map { ", hypervisor steal \(percent($0))" } ?? ""
+            out.append("machine      \(percent(share)) of all cores busy\(others)\(steal)")
         }
         if !r.failureSamples.isEmpty { out.append("failures     e.g. " + r.failureSamples.joined(separator: " | ")) }
         if r.sentTotal != r.repliesTotal || r.outOfOrder > 0 {
@@ -81,6 +82,7 @@ enum Report {
             "loadgen_threads_us_per_call": threads(r.cost.selfThreads),
             "machine_busy_share": r.cost.machineBusyShare.map { number($0) } ?? .null,
             "other_processes_cores": r.cost.otherProcessesCores.map { number($0) } ?? .null,
+            "machine_steal_share": r.cost.machineStealShare.map { number($0) } ?? .null,
             "sent_total": .integer(r.sentTotal), "replies_total": .integer(r.repliesTotal),
             "out_of_order": .integer(r.outOfOrder), "errors": .array(r.errors.map { .string($0) }),
             "failure_samples": .array(r.failureSamples.map { .string($0) }),

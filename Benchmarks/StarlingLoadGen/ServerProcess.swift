@@ -17,6 +17,20 @@ final class ServerProcess {
         self.workDir = workDir
     }
 
+    /// The spawned server's pid for the signal handler (0: none). Written once before the handler is installed.
+    nonisolated(unsafe) private static var childPID: pid_t = 0
+
+    /// On SIGINT or SIGTERM, stops the spawned server too (its work directory is left in /tmp), then exits 130.
+    private static func stopChildOnInterrupt(_ pid: pid_t) {
+        childPID = pid
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            if ServerProcess.childPID > 0 { kill(ServerProcess.childPID, SIGTERM) }
+            _exit(130)
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+
     /// Starts `path start --listen-addr 127.0.0.1:0 --data-dir DIR [--fsync MODE] [--in-memory]` and waits
     /// (up to 60 s) until it prints its address.
     static func spawn(path: String, fsync: String?, inMemory: Bool) throws(LoadGenError) -> ServerProcess {
@@ -36,6 +50,7 @@ final class ServerProcess {
             Self.removeTree(dir)
             throw error
         }
+        stopChildOnInterrupt(pid)
         let deadline = monotonicNanos() + 60_000_000_000
         while monotonicNanos() < deadline {
             if let text = ProcFS.read(dir + "/server.out"), let range = text.firstRange(of: "listening on ") {
