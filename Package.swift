@@ -156,6 +156,7 @@ let package = Package(
             name: "StarlingLoadGen",
             dependencies: [
                 "StarlingNetClient", "StarlingProtocol", "StarlingTypes", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/StarlingLoadGen",
             swiftSettings: strictSettings
