@@ -83,3 +83,36 @@ import Testing
         await b.close(code: .normalClosure, reason: "")
     }
 }
+
+/// A client that stops reading is disconnected once its backlog passes the limit, instead of
+/// growing the server's memory; everyone else keeps being served.
+@Suite(.serialized) struct SlowConsumerTests {
+    @Test func aClientThatDoesNotReadIsCutOff() async throws {
+        let server = try ServerProcess(arguments: ["--in-memory", "--max-client-backlog", "1000000"])
+        defer { server.stop() }
+        let (_, owner) = try await server.identity()
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try ServerModules.kitchenSink).status == 200)
+        let url = "ws://127.0.0.1:\(server.port)/v1/database/ks/subscribe"
+        let slow = try await WebSocketClient.connect(
+            url: url, subprotocol: WireFormat.json.subprotocol, headers: [("Authorization", "Bearer \(owner)")], bufferedMessageLimit: 1)
+        try await slow.send(text: ClientMessage.subscribe(requestId: 1, queryId: 1, queries: ["SELECT * FROM player"]).json.text)
+        // Each call inserts 500 rows of ~2 KB: ~1 MB of JSON per update, far more than the socket buffers hold.
+        let prefix = String(repeating: "p", count: 2000)
+        var cutOff = false
+        for k in 0..<60 {
+            let body = JSONValue.array([.string("\(prefix)\(k)-"), .integer(500)]).utf8
+            let r = try await server.request("POST", "/v1/database/ks/call/add_players", token: owner, body: body)
+            #expect(r.status == 200, "\(r.text)")
+            if try await server.request("GET", "/metrics").text.contains(#"starling_connected_clients{database="ks"} 0"#) {
+                cutOff = true
+                break
+            }
+        }
+        #expect(cutOff, "the slow client was never disconnected")
+        // Draining what reached the client ends the stream (closed by the server).
+        var drained = 0
+        do { for try await _ in slow.messages { drained += 1 } } catch {}
+        #expect(!slow.isOpen)
+        #expect(try await server.request("GET", "/v1/ping").status == 200)
+    }
+}

@@ -40,6 +40,9 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest WebSocket message a client may send, in bytes (default 16 MiB).")
     var maxMessageSize: Int?
 
+    @Option(name: .long, help: "Disconnect a client with more than this many bytes of updates unsent (default 64 MiB).")
+    var maxClientBacklog: Int?
+
     func validate() throws {
         guard FsyncPolicy(rawValue: fsync) != nil else { throw ValidationError("--fsync must be every-commit, batch or off, not `\(fsync)`") }
         guard Self.parseAddress(listenAddr) != nil else { throw ValidationError("--listen-addr must be HOST:PORT, not `\(listenAddr)`") }
@@ -63,6 +66,7 @@ struct StartCommand: AsyncParsableCommand {
         options.fsync = FsyncPolicy(rawValue: fsync)!
         if let threads { options.eventLoopThreads = threads }
         if let maxMessageSize { options.maxMessageBytes = maxMessageSize }
+        if let maxClientBacklog { options.maxQueuedBytesPerClient = maxClientBacklog }
         if !inMemory {
             options.dataDirectory = dataDir ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.local/share/starling")
         }

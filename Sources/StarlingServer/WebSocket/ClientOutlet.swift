@@ -82,7 +82,7 @@ struct Outbox {
         if queued > maxQueuedBytes {
             outlet.close(
                 code: .policyViolation,
-                reason: "slow consumer: more than \(maxQueuedBytes >> 20) MiB of updates unsent; reconnect and resubscribe")
+                reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
             return false
         }
         pending.append((outlet, outlet.frame(bytes)))
