@@ -57,27 +57,11 @@ public enum HTTPClient {
         maxBodySize: Int = defaultMaxBodySize,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPResponse {
-        let head = try self.makeHead(method, url: url, headers: headers, bodyCount: body?.count)
-        let authority = url.authority
-        let group = eventLoopGroup ?? NetClient.defaultEventLoopGroup
-        let eventLoop = group.next()
-        let deadline = NIODeadline.now() + timeout.timeAmount
-        let promise = eventLoop.makePromise(of: HTTPResponse.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
-            channel in
-            try channel.pipeline.syncOperations.addHTTPClientHandlers()
-            try channel.pipeline.syncOperations.addHandler(
-                HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize)
-            )
-        }
-        let timer = eventLoop.scheduleTask(deadline: deadline) {
-            promise.fail(NetError.timedOut("the request to", authority, after: timeout))
-            channel.close(promise: nil)
-        }
-        promise.futureResult.whenComplete { _ in timer.cancel() }
-        Self.send(head, body: body, on: channel, failing: promise, authority: authority)
-        return try await NetClient.await(promise.futureResult, authority: authority) {
-            channel.close(promise: nil)
+        try await self.exchange(
+            method, url: url, headers: headers, body: body, timeout: timeout, waitingFor: "the request to",
+            eventLoopGroup: eventLoopGroup
+        ) { promise, authority in
+            HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize)
         }
     }
 
@@ -117,21 +101,33 @@ public enum HTTPClient {
         bufferedChunkLimit: Int = 64,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPStreamingResponse {
+        try await self.exchange(
+            method, url: url, headers: headers, body: body, timeout: timeout, waitingFor: "waiting for the response from",
+            eventLoopGroup: eventLoopGroup
+        ) { promise, authority in
+            HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit)
+        }
+    }
+
+    /// Connects, sends the request and completes with what the handler `makeHandler` builds
+    /// delivers through its promise (fails on timeout, which also closes the connection).
+    private static func exchange<Result: Sendable, Handler: ChannelHandler>(
+        _ method: String, url: NetURL, headers: [(String, String)], body: [UInt8]?, timeout: Duration,
+        waitingFor what: String, eventLoopGroup: (any EventLoopGroup)?,
+        makeHandler: @escaping @Sendable (EventLoopPromise<Result>, String) -> Handler
+    ) async throws(NetError) -> Result {
         let head = try self.makeHead(method, url: url, headers: headers, bodyCount: body?.count)
         let authority = url.authority
-        let group = eventLoopGroup ?? NetClient.defaultEventLoopGroup
-        let eventLoop = group.next()
+        let eventLoop = (eventLoopGroup ?? NetClient.defaultEventLoopGroup).next()
         let deadline = NIODeadline.now() + timeout.timeAmount
-        let promise = eventLoop.makePromise(of: HTTPStreamingResponse.self)
+        let promise = eventLoop.makePromise(of: Result.self)
         let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
             channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
-            try channel.pipeline.syncOperations.addHandler(
-                HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit)
-            )
+            try channel.pipeline.syncOperations.addHandler(makeHandler(promise, authority))
         }
         let timer = eventLoop.scheduleTask(deadline: deadline) {
-            promise.fail(NetError.timedOut("waiting for the response from", authority, after: timeout))
+            promise.fail(NetError.timedOut(what, authority, after: timeout))
             channel.close(promise: nil)
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
