@@ -7,9 +7,9 @@ import Testing
 /// Only the owner may update, delete, read logs, run DML or see private tables; bad tokens get 401.
 @Suite(.serialized) struct AuthTests {
     @Test func ownerOnlyOperationsAndPrivateTables() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { server.stop() }
-        let wasm = try ServerModules.kitchenSink
+        let wasm = try await ServerModules.kitchenSink()
         let (ownerId, owner) = try await server.identity()
         let (_, other) = try await server.identity()
 
@@ -51,9 +51,9 @@ import Testing
     }
 
     @Test func forgedMalformedAndForeignTokensAreRejected() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { server.stop() }
-        let elsewhere = try ServerProcess(arguments: ["--in-memory"])
+        let elsewhere = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { elsewhere.stop() }
         let (_, token) = try await server.identity()
         var parts = token.split(separator: ".").map(String.init)

@@ -7,14 +7,14 @@ import Testing
 /// Bad input gets a clear error and the server keeps serving.
 @Suite(.serialized) struct BadInputTests {
     @Test func httpErrorsAreClear() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { server.stop() }
         let (_, token) = try await server.identity()
         let notWasm = try await server.request("POST", "/v1/database/ks", token: token, body: Array("hello, I am not wasm".utf8))
         #expect(notWasm.status == 400 && notWasm.text.contains("not a WebAssembly module"), "\(notWasm.text)")
-        let badName = try await server.request("POST", "/v1/database/Bad%20Name", token: token, body: try ServerModules.kitchenSink)
+        let badName = try await server.request("POST", "/v1/database/Bad%20Name", token: token, body: try await ServerModules.kitchenSink())
         #expect(badName.status == 400 && badName.text.contains("invalid database name"), "\(badName.text)")
-        #expect(try await server.request("POST", "/v1/database/ks", token: token, body: try ServerModules.kitchenSink).status == 200)
+        #expect(try await server.request("POST", "/v1/database/ks", token: token, body: try await ServerModules.kitchenSink()).status == 200)
 
         let cases: [(String, String, String, Int, String)] = [
             ("POST", "/v1/database/nope/call/x", "[]", 404, "no database named `nope`"),
@@ -43,10 +43,10 @@ import Testing
     }
 
     @Test func malformedWebSocketMessagesCloseWithAReason() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory", "--max-message-size", "65536"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory", "--max-message-size", "65536"])
         defer { server.stop() }
         let (_, token) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: token, body: try ServerModules.kitchenSink).status == 200)
+        #expect(try await server.request("POST", "/v1/database/ks", token: token, body: try await ServerModules.kitchenSink()).status == 200)
         let url = "ws://127.0.0.1:\(server.port)/v1/database/ks/subscribe"
 
         func closeReason(_ format: WireFormat, send: WebSocketMessage) async throws -> WebSocketCloseInfo? {

@@ -9,9 +9,9 @@ import Testing
 /// no partial one.
 @Suite(.serialized) struct ServerCrashTests {
     @Test(arguments: 1...3) func killNineLosesNoAcknowledgedTransaction(round: Int) async throws {
-        var server = try ServerProcess(arguments: ["--fsync", "every-commit"])
+        var server = try await ServerProcess.start(arguments: ["--fsync", "every-commit"])
         let (_, owner) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try ServerModules.kitchenSink).status == 200)
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
         let ws = try await WebSocketClient.connect(
             url: "ws://127.0.0.1:\(server.port)/v1/database/ks/subscribe", subprotocol: WireFormat.bsatn.subprotocol,
             headers: [("Authorization", "Bearer \(owner)")])
@@ -43,7 +43,7 @@ import Testing
         server.process.waitUntilExit()
         #expect(acked.count > 10, "too few calls acknowledged to test anything: \(acked.count)")
 
-        server = try ServerProcess(directory: server.directory, port: server.port)
+        server = try await ServerProcess.start(directory: server.directory, port: server.port)
         defer { server.stop() }
         let r = try await server.request("POST", "/v1/database/ks/sql", token: owner, body: Array("SELECT name FROM player".utf8))
         let names = Set((try JSONValue.parse(utf8: r.body))[0]?["rows"]?.arrayValue?.compactMap { $0[0]?.stringValue } ?? [])

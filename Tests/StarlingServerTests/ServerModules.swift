@@ -21,5 +21,8 @@ enum ServerModules {
         return bytes
     }
 
-    static var kitchenSink: [UInt8] { get throws { try wasm("Tests/StarlingModuleSDKTests/Fixtures/kitchen-sink") } }
+    /// The kitchen-sink fixture, built off the cooperative pool.
+    static func kitchenSink() async throws -> [UInt8] {
+        try await offload { try wasm("Tests/StarlingModuleSDKTests/Fixtures/kitchen-sink") }
+    }
 }

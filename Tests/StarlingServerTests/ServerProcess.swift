@@ -4,7 +4,7 @@ import StarlingTypes
 import Testing
 
 /// A real `starling start` child process on a free loopback port with its own data directory.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
     let directory: String
     let dataDir: String
     let process: Process
@@ -22,6 +22,12 @@ final class ServerProcess {
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         return dir.appendingPathComponent("starling").path
+    }
+
+    /// Starts a server off the cooperative thread pool (waiting for it blocks a thread; tests
+    /// run in parallel, and a blocked pool thread stalls every other test's awaits).
+    static func start(directory: String? = nil, port: Int = 0, arguments: [String] = []) async throws -> ServerProcess {
+        try await offload { try ServerProcess(directory: directory, port: port, arguments: arguments) }
     }
 
     /// Starts a server in `directory` (a new temp dir if nil) on `port` (0: any free port).
@@ -101,12 +107,14 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ arguments: [String], timeout: TimeInterval = 300) throws -> (status: Int32, out: String, err: String) {
+    func run(_ arguments: [String], timeout: TimeInterval = 300) async throws -> (status: Int32, out: String, err: String) {
         let p = start(arguments)
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.process.isRunning && Date() < deadline { usleep(10_000) }
-        if p.process.isRunning { p.process.terminate() }
-        return p.finish()
+        return await offload {
+            let deadline = Date().addingTimeInterval(timeout)
+            while p.process.isRunning && Date() < deadline { usleep(10_000) }
+            if p.process.isRunning { p.process.terminate() }
+            return p.finishBlocking()
+        }
     }
 
     /// Starts the CLI in the background.
@@ -127,26 +135,33 @@ struct CLI {
     }
 
     /// A CLI process running in the background; its output goes to files.
-    struct Running {
+    struct Running: @unchecked Sendable {
         let process: Process
         let files: String
         var stdout: String { (try? String(contentsOfFile: files + ".out", encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOfFile: files + ".err", encoding: .utf8)) ?? "" }
 
-        func finish() -> (status: Int32, out: String, err: String) {
+        func finishBlocking() -> (status: Int32, out: String, err: String) {
             process.waitUntilExit()
             return (process.terminationStatus, stdout, stderr)
         }
 
+        /// Waits for the process to end (off the cooperative pool).
+        func finish() async -> (status: Int32, out: String, err: String) {
+            await offload { finishBlocking() }
+        }
+
         /// Waits until stdout contains `text` (or the process ends, or `timeout` passes).
-        func waitFor(_ text: String, timeout: TimeInterval = 30) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if stdout.contains(text) { return true }
-                if !process.isRunning { return stdout.contains(text) }
-                usleep(20_000)
+        func waitFor(_ text: String, timeout: TimeInterval = 30) async -> Bool {
+            await offload {
+                let deadline = Date().addingTimeInterval(timeout)
+                while Date() < deadline {
+                    if stdout.contains(text) { return true }
+                    if !process.isRunning { return stdout.contains(text) }
+                    usleep(20_000)
+                }
+                return false
             }
-            return false
         }
     }
 }
@@ -154,4 +169,15 @@ struct CLI {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+/// Runs blocking work (process waits, module builds) on a Dispatch thread instead of the
+/// cooperative pool, which has one thread per core and is shared by every test running in parallel.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try body() }) } }
+}
+
+/// ``offload(_:)`` for work that cannot fail.
+func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: body()) } }
 }

@@ -19,11 +19,11 @@ import Testing
     }
 
     @Test func fanOutReachesSubscribersOnlyAndStopsAfterUnsubscribe() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { server.stop() }
         let (ownerId, owner) = try await server.identity()
         let (otherId, other) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try ServerModules.kitchenSink).status == 200)
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
         let url = "ws://127.0.0.1:\(server.port)/v1/database/ks/subscribe"
         let a = try await WebSocketClient.connect(url: url, subprotocol: WireFormat.bsatn.subprotocol, headers: [("Authorization", "Bearer \(owner)")])
         let b = try await WebSocketClient.connect(url: url, subprotocol: WireFormat.json.subprotocol, headers: [("Authorization", "Bearer \(other)")])
@@ -88,10 +88,10 @@ import Testing
 /// growing the server's memory; everyone else keeps being served.
 @Suite(.serialized) struct SlowConsumerTests {
     @Test func aClientThatDoesNotReadIsCutOff() async throws {
-        let server = try ServerProcess(arguments: ["--in-memory", "--max-client-backlog", "1000000"])
+        let server = try await ServerProcess.start(arguments: ["--in-memory", "--max-client-backlog", "1000000"])
         defer { server.stop() }
         let (_, owner) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try ServerModules.kitchenSink).status == 200)
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
         let url = "ws://127.0.0.1:\(server.port)/v1/database/ks/subscribe"
         let slow = try await WebSocketClient.connect(
             url: url, subprotocol: WireFormat.json.subprotocol, headers: [("Authorization", "Bearer \(owner)")], bufferedMessageLimit: 1)
