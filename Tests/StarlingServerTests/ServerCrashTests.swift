@@ -29,8 +29,11 @@ import Testing
         var sent: UInt32 = 0
         try await ws.send(frames: (0..<8).map { k in call(UInt32(k)) })
         sent = 8
-        let killAt = ContinuousClock.now + .milliseconds(200 + 150 * round)
-        while ContinuousClock.now < killAt {
+        // Kill after a number of acknowledgements that differs per round (not after a fixed time:
+        // a loaded CI machine may acknowledge only a few calls in the first second), with 8 more in flight.
+        let killAfter = 15 + 25 * round
+        let deadline = ContinuousClock.now + .seconds(120)
+        while acked.count < killAfter && ContinuousClock.now < deadline {
             guard case .binary(let bytes)? = try await it.next(),
                 case .transactionUpdate(let u) = try bytes.withUnsafeBytes({ b throws(ProtocolError) in try ServerMessage.decode(bsatn: b) })
             else { continue }
@@ -41,7 +44,7 @@ import Testing
         }
         kill(server.process.processIdentifier, SIGKILL)
         server.process.waitUntilExit()
-        #expect(acked.count > 10, "too few calls acknowledged to test anything: \(acked.count)")
+        #expect(acked.count >= killAfter, "too few calls acknowledged to test anything: \(acked.count)")
 
         server = try await ServerProcess.start(directory: server.directory, port: server.port)
         defer { server.stop() }
