@@ -50,8 +50,7 @@ final class DatabaseMetrics: Sendable {
     /// Counts one reducer call (committed or failed) and its latency.
     func recordCall(_ r: CallResult) {
         if r.outcome.isSuccess { committed.increment() } else { failed.increment() }
-        let c = r.duration.components
-        duration.recordNanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
+        duration.recordNanoseconds(r.duration.wholeNanoseconds)
     }
 
     /// Updates the memory gauges, at most once a second (worker thread).

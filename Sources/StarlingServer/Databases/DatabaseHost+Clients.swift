@@ -56,7 +56,7 @@ extension DatabaseHost {
             guard let session = clients.removeValue(forKey: connectionId) else { return }
             subscribers[connectionId] = nil
             metrics.clients.record(clients.count)
-            metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
+            recordSubscriptionCount()
             let result = db.clientDisconnected(session.identity, connectionId: connectionId)
             if result.delta != nil {
                 broadcast(result, caller: session.identity, connection: connectionId, args: [], requestId: 0, callerSession: nil)
@@ -128,11 +128,11 @@ extension DatabaseHost {
                 return
             }
         }
-        let rows = tables.map { t in TableRowSet(tableName: t, rows: (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(t)) }) ?? []) }
+        let rows = Self.allRows(of: tables, db)
         session.querySets[queryId] = tables
         for t in tables { session.tableRefs[t, default: 0] += 1 }
         subscribers[session.connectionId] = session
-        metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
+        recordSubscriptionCount()
         send(.subscribeApplied(requestId: requestId, queryId: queryId, tables: rows, executionMicros: micros(since: start)), to: session)
     }
 
@@ -147,8 +147,8 @@ extension DatabaseHost {
             if session.tableRefs[t] == 0 { session.tableRefs[t] = nil }
         }
         if session.querySets.isEmpty { subscribers[session.connectionId] = nil }
-        let rows = tables.map { t in TableRowSet(tableName: t, rows: (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(t)) }) ?? []) }
-        metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
+        let rows = Self.allRows(of: tables, db)
+        recordSubscriptionCount()
         send(.unsubscribeApplied(requestId: requestId, queryId: queryId, tables: rows, executionMicros: micros(since: start)), to: session)
     }
 
@@ -172,7 +172,7 @@ extension DatabaseHost {
         var update = TransactionUpdate(
             status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
             reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
-            executionMicros: UInt64(max(0, result.duration.components.attoseconds / 1_000_000_000_000 + result.duration.components.seconds * 1_000_000)))
+            executionMicros: result.duration.wholeMicroseconds)
         var fragments = FragmentCache(tables: tables, render: render)
         var audience = tables.isEmpty ? [] : Array(subscribers.values)
         if let callerSession, subscribers[callerSession.connectionId] == nil || tables.isEmpty { audience.append(callerSession) }
@@ -196,9 +196,18 @@ extension DatabaseHost {
         }
     }
 
-    func micros(since start: ContinuousClock.Instant) -> UInt64 {
-        let d = ContinuousClock.now - start
-        return UInt64(max(0, d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000))
+    func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }
+
+    /// Every row of each of `tables`, for SubscribeApplied and UnsubscribeApplied.
+    static func allRows(of tables: [String], _ db: ModuleDatabase) -> [TableRowSet] {
+        tables.map { t in
+            TableRowSet(tableName: t, rows: (try? db.store.read { tx throws(StoreError) in try tx.rows(try tx.tableId(t)) }) ?? [])
+        }
+    }
+
+    /// Updates the subscriptions gauge (worker thread).
+    func recordSubscriptionCount() {
+        metrics.subscriptions.record(subscribers.values.reduce(0) { $0 + $1.querySets.count })
     }
 }
 

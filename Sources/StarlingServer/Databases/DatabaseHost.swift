@@ -120,8 +120,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             case .success(let b): bytes = b
             case .failure(let e): return .badArguments(e.message)
             }
-            var rng = SystemRandomNumberGenerator()
-            let connection = ConnectionId(UInt128(rng.next() as UInt64) << 64 | UInt128(rng.next() as UInt64))
+            let connection = ConnectionId.random()
             let connected = db.clientConnected(caller, connectionId: connection)
             if let refused = connected.outcome.message { return .refused(refused) }
             if connected.delta != nil { broadcast(connected, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }

@@ -45,7 +45,7 @@ final class DatabaseRegistry: Sendable {
                 hosts.withLock { $0[name] = host }
                 logger.info(
                     "opened database", metadata: ["database": "\(name)", "replayed_commits": "\(r.records)", "replayed_bytes": "\(r.bytes)",
-                        "ms": "\((ContinuousClock.now - start).components.seconds * 1000 + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])
+                        "ms": "\((ContinuousClock.now - start).wholeMicroseconds / 1000)"])
             } catch {
                 logger.error("cannot open database; it is not served", metadata: ["database": "\(name)", "error": "\(error.message)"])
             }

@@ -54,7 +54,6 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ response: HTTPResponse) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
-        for (k, v) in response.extraHeaders { headers.add(name: k, value: v) }
         let keepAlive = request.isKeepAlive && response.follow == nil
         if response.follow == nil {
             headers.add(name: "content-length", value: String(response.body.count))
@@ -64,8 +63,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let log = response.follow {
-            startFollowing(log, context, lines: Int(response.extraHeaders.first?.1 ?? "100") ?? 100)
+        if let (log, lines) = response.follow {
+            startFollowing(log, context, lines: lines)
             return
         }
         if !response.body.isEmpty {

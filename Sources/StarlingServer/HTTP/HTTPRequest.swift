@@ -53,9 +53,8 @@ struct HTTPResponse: Sendable {
     var status: HTTPResponseStatus
     var contentType = "text/plain; charset=utf-8"
     var body: [UInt8] = []
-    /// For `logs?follow=true`: after `body`, every new record of this log as a line.
-    var follow: ModuleLog?
-    var extraHeaders: [(String, String)] = []
+    /// For `logs?follow=true`: the last `lines` lines of this log, then every new record as a line.
+    var follow: (log: ModuleLog, lines: Int)?
 
     static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {
         var body = value.utf8

@@ -151,14 +151,8 @@ enum Routes {
         guard caller == host.info.owner else { throw .notOwner("read its logs", name) }
         let n = r.query["num_lines"].flatMap { Int($0) } ?? 100
         let follow = r.query["follow"] == "true" || r.query["follow"] == "1"
-        let lines = host.log.recentLines(n).map { $0 + "\n" }.joined()
-        var response = HTTPResponse.text(lines)
-        if follow {
-            response.follow = host.log
-            response.body = Array("".utf8)
-            response.extraHeaders = [("x-starling-num-lines", String(n))]
-        }
-        return response
+        if follow { return HTTPResponse(status: .ok, follow: (host.log, n)) }
+        return .text(host.log.recentLines(n).map { $0 + "\n" }.joined())
     }
 
     /// A GET on the subscribe route that did not become a WebSocket: say why.

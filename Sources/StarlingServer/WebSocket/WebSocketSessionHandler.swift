@@ -28,8 +28,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
     init(_ session: SessionIdentity, maxMessageBytes: Int) {
         self.session = session
         self.maxMessageBytes = maxMessageBytes
-        var rng = SystemRandomNumberGenerator()
-        connectionId = ConnectionId(UInt128(rng.next() as UInt64) << 64 | UInt128(rng.next() as UInt64))
+        connectionId = .random()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
