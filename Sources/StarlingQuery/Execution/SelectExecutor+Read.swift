@@ -13,6 +13,14 @@ extension SelectExecutor {
     static func read(
         _ reader: Reader, _ tp: TablePlan, outer: [AlgebraicValue], _ body: (RowId, [AlgebraicValue]) -> Bool
     ) throws(SQLError) {
+        try read(reader, tp, outer: outer) { rid, _, row in body(rid, row) }
+    }
+
+    /// ``read(_:outer:_:)`` that also hands over each row's BSATN bytes (valid during the call).
+    static func read(
+        _ reader: Reader, _ tp: TablePlan, outer: [AlgebraicValue],
+        _ body: (RowId, UnsafeRawBufferPointer, [AlgebraicValue]) -> Bool
+    ) throws(SQLError) {
         let types = tp.table.schema.columns.map(\.type)
         var corrupt: RowId?
         func visit(_ rid: RowId, _ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -20,7 +28,7 @@ extension SelectExecutor {
                 corrupt = rid
                 return false
             }
-            return body(rid, row)
+            return body(rid, bytes, row)
         }
         let id = tp.table.id
         switch tp.access {

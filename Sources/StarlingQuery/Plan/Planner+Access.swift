@@ -10,7 +10,11 @@ extension Planner {
 
     /// The best index access for table `i` given the conditions available to it, and the conditions
     /// the access path answers exactly (they need no further check). A scan when no index helps.
-    func chooseAccess(_ i: Int, _ table: BoundTable, _ conditions: [(Int, BoundExpr)]) -> (AccessPath, [Int]) {
+    /// `isBound` tells which other tables' columns are known when table `i` is read (index
+    /// lookups may be keyed by them).
+    func chooseAccess(
+        _ i: Int, _ table: BoundTable, _ conditions: [(Int, BoundExpr)], isBound: (Int) -> Bool
+    ) -> (AccessPath, [Int]) {
         var byColumn: [Int: [Candidate]] = [:]
         for (k, e) in conditions {
             guard let (column, op, other) = Self.columnCondition(e, table: i) else { continue }
@@ -24,7 +28,7 @@ extension Planner {
                 byColumn[column.column, default: []].append(Candidate(condition: k, op: op, source: .value(v)))
             case .column(let outer):
                 // Lookups by an outer column need the exact key type.
-                guard op == .equal, outer.table < i, outer.type == column.type else { continue }
+                guard op == .equal, isBound(outer.table), outer.type == column.type else { continue }
                 byColumn[column.column, default: []].append(Candidate(condition: k, op: op, source: .column(outer)))
             }
         }

@@ -11,17 +11,25 @@ struct Planner<Reader: StoreReading> {
     func plan(_ select: Select) throws(SQLError) -> SelectPlan {
         let tables = try bindTables([select.from] + select.joins.map(\.table))
         let binder = Binder(tables: tables, context: context)
+        let conditions = try self.conditions(select, tables)
+        let output = try self.output(select.projection, binder)
+        let order = try sortKeys(select, output, binder)
+        return SelectPlan(
+            tables: planTables(tables, conditions), output: output, order: order, limit: select.limit?.count)
+    }
+
+    /// Every condition of a SELECT as conjuncts: its JOIN conditions, its WHERE and the row
+    /// filters of ``QueryContext/rowFilters``.
+    func conditions(_ select: Select, _ tables: [BoundTable]) throws(SQLError) -> [BoundExpr] {
         var conditions: [BoundExpr] = []
         for (k, join) in select.joins.enumerated() {
             let scoped = Binder(tables: tables, visible: Array(0...(k + 1)), context: context)
             conditions += try scoped.bind(join.condition).conjuncts
         }
-        if let filter = select.filter { conditions += try binder.bind(filter).conjuncts }
-        conditions += try rowFilters(tables)
-        let output = try self.output(select.projection, binder)
-        let order = try sortKeys(select, output, binder)
-        return SelectPlan(
-            tables: planTables(tables, conditions), output: output, order: order, limit: select.limit?.count)
+        if let filter = select.filter {
+            conditions += try Binder(tables: tables, context: context).bind(filter).conjuncts
+        }
+        return conditions + (try rowFilters(tables))
     }
 
     /// Plans a single-table statement (UPDATE, DELETE): the access path and filters for `filter`.
@@ -74,7 +82,8 @@ struct Planner<Reader: StoreReading> {
             let available = conditions.indices.filter { !used[$0] && tableSets[$0].allSatisfy { $0 <= i } }
             var access = AccessPath.scan
             if context.useIndexes {
-                let (path, consumed) = chooseAccess(i, tables[i], available.map { ($0, conditions[$0]) })
+                let (path, consumed) = chooseAccess(
+                    i, tables[i], available.map { ($0, conditions[$0]) }, isBound: { $0 < i })
                 access = path
                 for k in consumed { used[k] = true }
             }
