@@ -21,7 +21,7 @@ public struct RowLevelSecurity: Sendable, Hashable {
             }
             switch s.projection {
             case .all: break
-            case .items(let items) where items == [.allColumns(of: s.from.referenceName)]: break
+            case .items(let items) where items.count == 1 && Self.isAllColumns(items[0], of: s.from.referenceName.text): break
             default: throw Self.invalid(text, "a row filter selects whole rows (`SELECT * FROM \(s.from.name.text)`)")
             }
             let unqualified = Self.unqualify(condition, table: s.from.referenceName.text)
@@ -39,6 +39,11 @@ public struct RowLevelSecurity: Sendable, Hashable {
 
     private static func invalid(_ text: String, _ why: String) -> SQLError {
         SQLError(.invalid, "row-level security filter `\(text)`: \(why)")
+    }
+
+    private static func isAllColumns(_ item: SQL.SelectItem, of table: String) -> Bool {
+        if case .allColumns(let name) = item { return name.text == table }
+        return false
     }
 
     private static func unqualify(_ e: SQL.Expr, table: String) -> SQL.Expr {
