@@ -1,0 +1,84 @@
+// One small socket interface over the platform's WebSocket (browsers, Deno, Node ≥ 22) or the
+// built-in RFC 6455 client of node-websocket.js (Node 20, loaded by dynamic import only there).
+
+import { ConnectionError } from './errors.js';
+
+/**
+ * An open WebSocket as the client uses it.
+ * @typedef {object} Socket
+ * @property {string} protocol the negotiated subprotocol
+ * @property {(data: string | Uint8Array) => void} send
+ * @property {(code?: number, reason?: string) => void} close start the close handshake
+ * @property {(data: string | Uint8Array) => void} onmessage set by the user: a text or binary message
+ * @property {(event: { code: number, reason: string, wasClean: boolean }) => void} onclose set by the user
+ */
+
+/**
+ * Which WebSocket implementation to use: `'auto'` (the global WebSocket when there is one, else
+ * the built-in Node client), `'native'`, `'node'`, or a WebSocket constructor (browser API).
+ * @typedef {'auto' | 'native' | 'node' | (new (url: string, protocols?: string[]) => WebSocket)} WebSocketChoice
+ */
+
+/**
+ * Opens a WebSocket with one subprotocol and an optional bearer token.
+ * @param {string} url `ws://…` or `wss://…`
+ * @param {{ protocol: string, token?: string, impl?: WebSocketChoice, nodeOptions?: import('./node-websocket.js').NodeWebSocketOptions }} options
+ * @returns {Promise<Socket>}
+ */
+export async function openSocket(url, options) {
+  const impl = options.impl ?? 'auto';
+  const native = typeof impl === 'function' ? impl : /** @type {any} */ (globalThis).WebSocket;
+  const useNode = impl === 'node' || (impl === 'auto' && typeof native !== 'function');
+  if (useNode) {
+    if (typeof process === 'undefined' || !process.versions?.node) {
+      throw new ConnectionError('CONNECT_FAILED', 'no WebSocket implementation: this platform has no global WebSocket and is not Node');
+    }
+    const { connectNodeWebSocket } = await import('./node-websocket.js');
+    const headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    return connectNodeWebSocket(url, { ...options.nodeOptions, protocols: [options.protocol], headers });
+  }
+  if (typeof native !== 'function') throw new ConnectionError('CONNECT_FAILED', 'no global WebSocket on this platform');
+  // Browsers cannot set headers on a WebSocket request: the server also takes `?token=`.
+  const u = new URL(url);
+  if (options.token) u.searchParams.set('token', options.token);
+  return openNative(native, u.toString(), options.protocol);
+}
+
+/**
+ * @param {new (url: string, protocols?: string[]) => WebSocket} Ctor
+ * @param {string} url
+ * @param {string} protocol
+ * @returns {Promise<Socket>}
+ */
+function openNative(Ctor, url, protocol) {
+  return new Promise((resolve, reject) => {
+    const ws = new Ctor(url, [protocol]);
+    ws.binaryType = 'arraybuffer';
+    let opened = false;
+    /** @type {Socket} */
+    const socket = {
+      protocol: '',
+      send: (data) => ws.send(data),
+      close: (code, reason) => ws.close(code ?? 1000, reason ?? ''),
+      onmessage: () => {},
+      onclose: () => {},
+    };
+    ws.onopen = () => {
+      opened = true;
+      socket.protocol = ws.protocol;
+      resolve(socket);
+    };
+    ws.onmessage = (event) => {
+      const d = event.data;
+      socket.onmessage(typeof d === 'string' ? d : new Uint8Array(/** @type {ArrayBuffer} */ (d)));
+    };
+    ws.onerror = () => {};
+    ws.onclose = (event) => {
+      if (!opened) {
+        reject(new ConnectionError('CONNECT_FAILED', `the WebSocket to ${new URL(url).host} could not be opened (close code ${event.code})`));
+        return;
+      }
+      socket.onclose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
+    };
+  });
+}
