@@ -4,8 +4,9 @@ import StarlingTypes
 
 /// Learns what a ``DatabaseWorker`` did besides running submitted jobs. Called on the worker thread.
 public protocol DatabaseWorkerObserver: AnyObject {
-    /// Scheduled reducers ran (each result is one transaction, committed or not).
-    func workerRanSchedules(_ results: [CallResult], in db: ModuleDatabase)
+    /// A scheduled reducer ran (one transaction, committed or not), or the row of a failed
+    /// one-shot schedule was removed. Called right after the transaction, before the next one.
+    func workerRanSchedule(_ result: CallResult, in db: ModuleDatabase)
     /// The worker finished a batch of jobs (and schedules) and is about to wait for more: the
     /// moment to send what the batch produced.
     func workerFinishedBatch(_ db: ModuleDatabase)
@@ -73,8 +74,7 @@ public final class DatabaseWorker: @unchecked Sendable {
             for job in batch { job(db) }
             // Schedules run between batches even under constant load, so they are never starved.
             if let next = db.nextScheduledTime, next <= Timestamp.now {
-                let results = db.runDueSchedules()
-                if !results.isEmpty { observer?.workerRanSchedules(results, in: db) }
+                db.runDueSchedules { observer?.workerRanSchedule($0, in: db) }
             }
             observer?.workerFinishedBatch(db)
             if !batch.isEmpty { continue }

@@ -14,8 +14,11 @@ extension ModuleDatabase {
     /// own identity. A one-shot row is deleted in the same transaction as its call (or, if the
     /// call fails, in a transaction of its own, so a failing schedule does not fire forever).
     /// A repeating row stays and is due again one interval later.
+    ///
+    /// `each` sees every transaction right after it ends (while the store shows its result): the
+    /// calls, and the removals of failed one-shot rows.
     @discardableResult
-    public func runDueSchedules(now: Timestamp = .now) -> [CallResult] {
+    public func runDueSchedules(now: Timestamp = .now, each: (CallResult) -> Void = { _ in }) -> [CallResult] {
         var results: [CallResult] = []
         for entry in schedules.due(at: now) {
             guard let source = schedules.sources[entry.table], let id = host.reducerID(named: source.reducer) else {
@@ -40,8 +43,9 @@ extension ModuleDatabase {
                 continue
             }
             results.append(result)
+            each(result)
             if oneShot {
-                if !result.outcome.isSuccess { deleteFailedSchedule(entry, result) }
+                if !result.outcome.isSuccess, let removal = deleteFailedSchedule(entry, result) { each(removal) }
                 schedules.remove(entry)
             } else {
                 schedules.reschedule(entry, now: now)
@@ -50,12 +54,20 @@ extension ModuleDatabase {
         return results
     }
 
-    private func deleteFailedSchedule(_ entry: ScheduleQueue.Entry, _ result: CallResult) {
+    /// Removes the row of a failed one-shot schedule in a transaction of its own, whose result it returns.
+    private func deleteFailedSchedule(_ entry: ScheduleQueue.Entry, _ result: CallResult) -> CallResult? {
         log.host(.warn, "scheduled reducer `\(result.reducer)` failed (\(result.outcome.message ?? "")); its row in `\(entry.table)` is removed")
+        let start = ContinuousClock.now
         do {
-            try database.write { tx throws(StoreError) in _ = try tx.delete(try tx.tableId(entry.table), row: entry.row) }
+            let (_, delta, offset) = try database.write { tx throws(StoreError) in
+                _ = try tx.delete(try tx.tableId(entry.table), row: entry.row)
+            }
+            return CallResult(
+                reducer: result.reducer, outcome: .success, delta: delta.isEmpty ? nil : delta, offset: offset,
+                timestamp: .now, duration: ContinuousClock.now - start)
         } catch {
             log.host(.error, "could not remove the failed schedule row of `\(entry.table)`: \(error.message)")
+            return nil
         }
     }
 }

@@ -30,6 +30,10 @@ final class DatabaseMetrics: Sendable {
     let duration: Metrics.Timer
     let clients: Metrics.Gauge
     let subscriptions: Metrics.Gauge
+    /// Distinct queries maintained (equal queries of many clients count once).
+    let liveQueries: Metrics.Gauge
+    /// From a commit to every subscriber's update queued: evaluation and encoding.
+    let fanOut: Metrics.Timer
     let memory: Metrics.Gauge
     private let database: String
     private let tableGauges = Mutex<[String: Metrics.Gauge]>([:])
@@ -44,6 +48,8 @@ final class DatabaseMetrics: Sendable {
         duration = Metrics.Timer(label: "starling_reducer_duration_seconds", dimensions: d)
         clients = Metrics.Gauge(label: "starling_connected_clients", dimensions: d)
         subscriptions = Metrics.Gauge(label: "starling_subscriptions", dimensions: d)
+        liveQueries = Metrics.Gauge(label: "starling_live_queries", dimensions: d)
+        fanOut = Metrics.Timer(label: "starling_subscription_fanout_seconds", dimensions: d)
         memory = Metrics.Gauge(label: "starling_table_memory_bytes_total", dimensions: d)
     }
 

@@ -22,7 +22,11 @@ extension DatabaseHost {
     func runSQL(_ text: String, caller: Identity, _ db: ModuleDatabase) -> Result<[QueryResult], SQLError> {
         let statements: [SQL.Statement]
         do { statements = try SQL.parse(text) } catch { return .failure(error) }
-        let context = QueryContext(caller: caller, isOwner: caller == db.info.owner)
+        let context: QueryContext
+        switch queryContext(caller, isOwner: caller == db.info.owner) {
+        case .success(let c): context = c
+        case .failure(let e): return .failure(e)
+        }
         guard statements.contains(where: \.isDML) else {
             do {
                 return .success(try db.store.read { tx throws(SQLError) in try QueryEngine.query(statements, in: tx, context: context) })
@@ -36,7 +40,7 @@ extension DatabaseHost {
         if case .success = result {
             metrics.recordCall(call)
             if let failure = call.outcome.message { return .failure(SQLError(.store, failure)) }
-            broadcast(call, caller: caller, connection: .zero, args: [], requestId: 0, callerSession: nil)
+            broadcast(call, db, caller: caller, connection: .zero, args: [], requestId: 0, callerSession: nil)
             awaitDurability(db)
         }
         return result
@@ -47,8 +51,8 @@ extension DatabaseHost {
         let statements: [SQL.Statement]
         do { statements = try SQL.parse(text) } catch { return (error.description, []) }
         if statements.contains(where: \.isDML) { return ("a OneOffQuery is read-only: run INSERT/UPDATE/DELETE through `sql`", []) }
-        let context = QueryContext(caller: session.identity, isOwner: session.isOwner)
         do {
+            let context = try queryContext(session.identity, isOwner: session.isOwner).get()
             let results = try db.store.read { tx throws(SQLError) in try QueryEngine.query(statements, in: tx, context: context) }
             let tables = zip(statements, results).map { statement, r in
                 OneOffTable(

@@ -4,6 +4,7 @@ import NIOWebSocket
 import StarlingDatabase
 import StarlingModuleHost
 import StarlingProtocol
+import StarlingQuery
 import StarlingRuntime
 import StarlingStore
 import StarlingTypes
@@ -32,9 +33,10 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     // Worker thread only.
     var clients: [ConnectionId: ClientSession] = [:]
-    /// The clients with at least one subscription (the only ones a transaction can concern
-    /// besides its caller).
-    var subscribers: [ConnectionId: ClientSession] = [:]
+    /// Every client's live queries.
+    let subscriptions = SubscriptionRegistry()
+    /// The module's row-level security, or why it does not parse.
+    var rowSecurity: Result<RowLevelSecurity, SQLError>
     var outbox: Outbox
     var render: JSONRendering
 
@@ -48,6 +50,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         infoBox = Mutex(info)
         outbox = Outbox(maxQueuedBytes: maxQueuedBytes)
         render = Self.rendering(db.schema)
+        rowSecurity = Result { () throws(SQLError) in try RowLevelSecurity(db.schema.rowLevelSecurity) }
         // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
         db.database.defersDurabilityWait = true
         worker = DatabaseWorker(db, name: "starling.db.\(name)", observer: self)
@@ -69,8 +72,9 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         worker.submit { [self] _ in
             for c in clients.values { c.outlet.close(code: .goingAway, reason: reason) }
             clients.removeAll()
-            subscribers.removeAll()
+            subscriptions.removeAll()
             metrics.clients.record(0)
+            recordSubscriptionCount()
         }
         worker.stop()
     }
@@ -81,8 +85,18 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         do { try db.database.waitUntilDurable() } catch { db.log.host(.error, error.message) }
     }
 
-    /// Refreshes ``info`` and the JSON rendering after the module changed (worker thread).
-    func moduleChanged(_ db: ModuleDatabase) {
+    /// Refreshes ``info``, the JSON rendering and row-level security after the module changed
+    /// (worker thread). When the schema changed, clients are disconnected (code 1012) so that they
+    /// reconnect and subscribe against the new one: their queries and caches may no longer fit it.
+    func moduleChanged(_ db: ModuleDatabase, schemaChanged: Bool) {
+        if schemaChanged {
+            for c in clients.values {
+                c.outlet.close(code: .unknown(1012), reason: "the module was updated with schema changes; reconnect")
+            }
+            subscriptions.removeAll()
+            recordSubscriptionCount()
+        }
+        rowSecurity = Result { () throws(SQLError) in try RowLevelSecurity(db.schema.rowLevelSecurity) }
         render = Self.rendering(db.schema)
         infoBox.withLock {
             $0.schema = db.schema
@@ -93,12 +107,9 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     // MARK: DatabaseWorkerObserver
 
-    func workerRanSchedules(_ results: [CallResult], in db: ModuleDatabase) {
-        let identity = db.info.databaseIdentity
-        for r in results {
-            metrics.recordCall(r)
-            broadcast(r, caller: identity, connection: .zero, args: [], requestId: 0, callerSession: nil)
-        }
+    func workerRanSchedule(_ result: CallResult, in db: ModuleDatabase) {
+        metrics.recordCall(result)
+        broadcast(result, db, caller: db.info.databaseIdentity, connection: .zero, args: [], requestId: 0, callerSession: nil)
     }
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
@@ -123,12 +134,12 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             let connection = ConnectionId.random()
             let connected = db.clientConnected(caller, connectionId: connection)
             if let refused = connected.outcome.message { return .refused(refused) }
-            if connected.delta != nil { broadcast(connected, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
+            if connected.delta != nil { broadcast(connected, db, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
             let result = db.call(reducer, args: bytes, caller: caller, connectionId: connection)
             metrics.recordCall(result)
-            broadcast(result, caller: caller, connection: connection, args: bytes, requestId: 0, callerSession: nil)
+            broadcast(result, db, caller: caller, connection: connection, args: bytes, requestId: 0, callerSession: nil)
             let gone = db.clientDisconnected(caller, connectionId: connection)
-            if gone.delta != nil { broadcast(gone, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
+            if gone.delta != nil { broadcast(gone, db, caller: caller, connection: connection, args: [], requestId: 0, callerSession: nil) }
             awaitDurability(db)
             if let message = result.outcome.message { return .failed(message) }
             return .committed

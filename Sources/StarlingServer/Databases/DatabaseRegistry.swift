@@ -118,8 +118,10 @@ final class DatabaseRegistry: Sendable {
     private func update(_ host: DatabaseHost, wasm: [UInt8], caller: Identity) async throws(HTTPError) -> PublishOutcome {
         let result: Result<[String], RuntimeError> = await host.perform { db in
             do throws(RuntimeError) {
+                let before = db.schema
                 let plan = try db.update(wasm: wasm, by: caller)
-                host.moduleChanged(db)
+                host.moduleChanged(
+                    db, schemaChanged: before.tables != db.schema.tables || before.rowLevelSecurity != db.schema.rowLevelSecurity)
                 host.awaitDurability(db)
                 return .success(plan.summary)
             } catch {

@@ -187,3 +187,51 @@ func scheduleTick(ctx: ReducerContext, label: String, delayMicros: Int64, repeat
 func cancelTicks(ctx: ReducerContext) {
     ctx.db[TickTimer.self].clear()
 }
+
+/// Notes: each client sees its own and the shared ones (row-level security, two filters OR-ed).
+@Table(
+    public: true,
+    rowFilters: ["SELECT * FROM note WHERE owner = :sender", "SELECT * FROM note WHERE note.shared = true"])
+struct Note {
+    @PrimaryKey @AutoInc var id: UInt64
+    @Index var owner: Identity
+    @Index var team: UInt8
+    var text: String
+    var shared: Bool
+}
+
+/// Teams, joined with notes and players in subscription tests.
+@Table(public: true)
+struct Team {
+    @PrimaryKey var id: UInt8
+    var name: String
+}
+
+@Reducer
+func addNote(ctx: ReducerContext, team: UInt8, text: String, shared: Bool) throws(ReducerError) {
+    try ctx.db[Note.self].insert(Note(id: 0, owner: ctx.sender, team: team, text: text, shared: shared))
+}
+
+/// Shares or unshares a note of the caller's.
+@Reducer
+func shareNote(ctx: ReducerContext, id: UInt64, shared: Bool) throws(ReducerError) {
+    let notes = ctx.db[Note.self]
+    guard var note = notes.id.find(id), note.owner == ctx.sender else { throw ReducerError("no note \(id) of yours") }
+    note.shared = shared
+    try notes.id.update(note)
+}
+
+@Reducer
+func deleteNote(ctx: ReducerContext, id: UInt64) throws(ReducerError) {
+    guard ctx.db[Note.self].id.delete(id) else { throw ReducerError("no note \(id)") }
+}
+
+@Reducer
+func setTeam(ctx: ReducerContext, id: UInt8, name: String) throws(ReducerError) {
+    let teams = ctx.db[Team.self]
+    if teams.id.find(id) != nil {
+        try teams.id.update(Team(id: id, name: name))
+    } else {
+        try teams.insert(Team(id: id, name: name))
+    }
+}

@@ -1,0 +1,139 @@
+import StarlingModuleHost
+import CoreMetrics
+import StarlingProtocol
+import StarlingQuery
+import StarlingRuntime
+import StarlingStore
+import StarlingTypes
+
+extension DatabaseHost {
+    /// Queues one message for one client, in its format.
+    func send(_ message: ServerMessage, to session: ClientSession) {
+        switch session.format {
+        case .bsatn: outbox.send(message.bsatn, to: session.outlet)
+        case .json: outbox.send(message.json(render).utf8, to: session.outlet)
+        }
+    }
+
+    /// Tells every client what a transaction did to its queries (at most one message each, with
+    /// each changed query's rows once per subscription to it), and always tells the caller its
+    /// reducer's outcome. Must run right after the transaction: queries are updated from its
+    /// delta against the store as it left it.
+    func broadcast(
+        _ result: CallResult, _ db: ModuleDatabase, caller: Identity, connection: ConnectionId, args: [UInt8],
+        requestId: UInt32, callerSession: ClientSession?
+    ) {
+        let start = ContinuousClock.now
+        var updates: [(SharedQuery, LiveUpdate)] = []
+        if let delta = result.delta, !subscriptions.isEmpty {
+            let changes = TxChanges(delta)
+            updates = db.store.read { tx in
+                subscriptions.updates(for: changes, in: tx, log: { db.log.host(.error, $0) })
+            }
+        }
+        // Per client: which updates it sees, and how many of its queries each one is.
+        var audience: [ConnectionId: (session: ClientSession, seen: [(update: Int, count: Int)])] = [:]
+        for (u, (shared, _)) in updates.enumerated() {
+            for (id, sub) in shared.subscribers where !sub.session.outlet.isClosing {
+                audience[id, default: (sub.session, [])].seen.append((u, sub.count))
+            }
+        }
+        if let callerSession, audience[callerSession.connectionId] == nil { audience[callerSession.connectionId] = (callerSession, []) }
+        guard !audience.isEmpty else { return }
+        let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
+        var message = TransactionUpdate(
+            status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
+            reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
+            executionMicros: result.duration.wholeMicroseconds)
+        var fragments = UpdateFragments(updates: updates, render: render)
+        for (session, seen) in audience.values {
+            let isCaller = session === callerSession
+            message.reducerCall.requestId = isCaller ? requestId : 0
+            let tables = fragments.tables(seen)
+            switch session.format {
+            case .bsatn:
+                var w = BSATNWriter(capacity: 128)
+                ServerMessage.writeTransactionHeader(message, to: &w)
+                w.writeLength(tables.count)
+                for t in tables { w.writeRaw(fragments.bsatn(t)) }
+                w.write(message.executionMicros)
+                outbox.send(w.bytes, to: session.outlet)
+            case .json:
+                let json = ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render)
+                outbox.send(json.utf8, to: session.outlet)
+            }
+        }
+        if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
+    }
+
+    func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }
+}
+
+/// The table updates of one transaction, encoded once per format however many clients see them.
+///
+/// A client whose only changed query on a table is one subscription gets that query's fragment
+/// as is (the common case, shared by every such client); a client with several changed queries
+/// on one table (or one query twice) gets them merged, each row once per subscription.
+struct UpdateFragments {
+    /// One table's part of a client's message: the updates (and their subscription counts) it merges.
+    struct Part: Hashable {
+        var table: String
+        var members: [Member]
+    }
+
+    struct Member: Hashable {
+        var update: Int
+        var count: Int
+    }
+
+    let updates: [(SharedQuery, LiveUpdate)]
+    let render: JSONRendering
+    private var bsatnCache: [Part: [UInt8]] = [:]
+    private var jsonCache: [Part: JSONValue] = [:]
+
+    init(updates: [(SharedQuery, LiveUpdate)], render: JSONRendering) {
+        self.updates = updates
+        self.render = render
+    }
+
+    /// The parts of a client's message, one per table, in a stable order.
+    func tables(_ seen: [(update: Int, count: Int)]) -> [Part] {
+        var parts: [Part] = []
+        for (u, count) in seen.sorted(by: { $0.update < $1.update }) {
+            let table = updates[u].0.query.tableName
+            if let i = parts.firstIndex(where: { $0.table == table }) {
+                parts[i].members.append(Member(update: u, count: count))
+            } else {
+                parts.append(Part(table: table, members: [Member(update: u, count: count)]))
+            }
+        }
+        return parts
+    }
+
+    private func tableUpdate(_ part: Part) -> TableUpdate {
+        var merged = TableUpdate(tableName: part.table, inserts: [], deletes: [])
+        for m in part.members {
+            let u = updates[m.update].1
+            for _ in 0..<m.count {
+                merged.inserts += u.inserts
+                merged.deletes += u.deletes
+            }
+        }
+        return merged
+    }
+
+    mutating func bsatn(_ part: Part) -> [UInt8] {
+        if let b = bsatnCache[part] { return b }
+        var w = BSATNWriter(capacity: 64)
+        tableUpdate(part).encode(to: &w)
+        bsatnCache[part] = w.bytes
+        return w.bytes
+    }
+
+    mutating func json(_ part: Part) -> JSONValue {
+        if let j = jsonCache[part] { return j }
+        let j = tableUpdate(part).json(render)
+        jsonCache[part] = j
+        return j
+    }
+}
