@@ -159,9 +159,10 @@ export class StarlingClient {
       throw new ConnectionError('CONNECT_FAILED', `the server answered with subprotocol \`${socket.protocol}\`, expected \`${want}\``);
     }
     this.socket = socket;
+    const identified = new Promise((resolve, reject) => { this.awaitingIdentity = { resolve: () => resolve(undefined), reject }; });
     socket.onmessage = (data) => this.receive(data);
     socket.onclose = (event) => this.socketClosed(socket, event);
-    await new Promise((resolve, reject) => { this.awaitingIdentity = { resolve: () => resolve(undefined), reject }; });
+    await identified;
   }
 
   /**

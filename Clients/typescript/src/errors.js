@@ -88,7 +88,8 @@ export class HttpError extends StarlingError {
  * `CONNECTION_LOST` (dropped without a close frame, 1006), `CLOSED` (closed by `close()`),
  * and for server close frames: `MALFORMED_MESSAGE` (1007), `UNSUPPORTED_DATA` (1003),
  * `MESSAGE_TOO_BIG` (1009), `SLOW_CONSUMER` / `POLICY_VIOLATION` (1008), `PROTOCOL_VIOLATION`
- * (1002), `SERVER_GOING_AWAY` (1001), `SERVER_ERROR` (1011), `CLOSED_BY_SERVER` (others).
+ * (1002), `SERVER_GOING_AWAY` (1001), `SERVER_ERROR` (1011), `SERVICE_RESTART` (1012: the module's
+ * schema changed; the client reconnects with the new schema), `CLOSED_BY_SERVER` (others).
  */
 export class ConnectionError extends StarlingError {
   /**
@@ -200,6 +201,9 @@ export function closeError(closeCode, reason) {
         'MESSAGE_TOO_BIG', `a message this client sent is larger than the server's limit (1009)${said}`, { closeCode, reason });
     case 1011:
       return new ConnectionError('SERVER_ERROR', `the server hit an internal error (1011)${said}`, { closeCode, reason });
+    case 1012:
+      return new ConnectionError(
+        'SERVICE_RESTART', `the server restarted the service, e.g. the module's schema changed (1012)${said}`, { closeCode, reason });
     default:
       return new ConnectionError(
         'CLOSED_BY_SERVER', `the server closed the connection with code ${closeCode}${said}`, { closeCode, reason });

@@ -212,10 +212,16 @@ export class NodeWebSocket {
     this.state = 'open';
     this.maxMessageBytes = options.maxMessageBytes ?? 256 * 1024 * 1024;
     this.fragmentSize = options.fragmentSize ?? 0;
-    /** @type {(data: string | Uint8Array) => void} */
-    this.onmessage = () => {};
-    /** @type {(event: { code: number, reason: string, wasClean: boolean }) => void} */
-    this.onclose = () => {};
+    /** @type {((data: string | Uint8Array) => void) | null} */
+    this.messageHandler = null;
+    /** @type {((event: { code: number, reason: string, wasClean: boolean }) => void) | null} */
+    this.closeHandler = null;
+    /**
+     * Events that arrived before their handler was set (the first messages can come in the same
+     * TCP segment as the handshake answer), delivered in order once it is.
+     * @type {Array<{ message: string | Uint8Array } | { close: { code: number, reason: string, wasClean: boolean } }>}
+     */
+    this.backlog = [];
     /** @type {(payload: Uint8Array) => void} */
     this.onpong = () => {};
     this.queue = new ByteQueue();
@@ -240,6 +246,43 @@ export class NodeWebSocket {
     if (options.keepAliveMs) {
       this.keepAlive = setInterval(() => this.tickKeepAlive(options.keepAliveMs ?? 0), options.keepAliveMs);
       this.keepAlive.unref?.();
+    }
+  }
+
+  /** The message handler: receives a string (text message) or a Uint8Array (binary message). */
+  get onmessage() {
+    return this.messageHandler ?? (() => {});
+  }
+
+  set onmessage(f) {
+    this.messageHandler = f;
+    queueMicrotask(() => this.flushBacklog());
+  }
+
+  /** The close handler: receives `{ code, reason, wasClean }` once. */
+  get onclose() {
+    return this.closeHandler ?? (() => {});
+  }
+
+  set onclose(f) {
+    this.closeHandler = f;
+    queueMicrotask(() => this.flushBacklog());
+  }
+
+  /** @param {{ message: string | Uint8Array } | { close: { code: number, reason: string, wasClean: boolean } }} event */
+  dispatch(event) {
+    this.backlog.push(event);
+    this.flushBacklog();
+  }
+
+  flushBacklog() {
+    while (this.backlog.length) {
+      const event = this.backlog[0];
+      const handler = 'message' in event ? this.messageHandler : this.closeHandler;
+      if (!handler) return;
+      this.backlog.shift();
+      if ('message' in event) /** @type {(d: string | Uint8Array) => void} */ (handler)(event.message);
+      else /** @type {(e: any) => void} */ (handler)(event.close);
     }
   }
 
@@ -294,8 +337,8 @@ export class NodeWebSocket {
 
   armCloseTimer() {
     if (this.closeTimer) return;
+    // Not unref'd: the close must complete (and onclose fire) even if nothing else is pending.
     this.closeTimer = setTimeout(() => this.socket.destroy(), 2000);
-    this.closeTimer.unref?.();
   }
 
   /** @param {number} opcode @param {Uint8Array} payload @param {boolean} fin */
@@ -394,9 +437,9 @@ export class NodeWebSocket {
       } catch {
         return this.fail(1007, 'a text message is not valid UTF-8');
       }
-      this.onmessage(text);
+      this.dispatch({ message: text });
     } else {
-      this.onmessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      this.dispatch({ message: new Uint8Array(data.buffer, data.byteOffset, data.length) });
     }
     return undefined;
   }
@@ -452,6 +495,6 @@ export class NodeWebSocket {
     if (this.keepAlive) clearInterval(this.keepAlive);
     const clean = this.closeSent && this.closeReceived;
     const info = this.closeInfo ?? { code: 1006, reason: '' };
-    this.onclose({ code: clean || info.code !== 1005 ? info.code : 1005, reason: info.reason, wasClean: clean });
+    this.dispatch({ close: { code: info.code, reason: info.reason, wasClean: clean } });
   }
 }
