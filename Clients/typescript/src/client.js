@@ -6,10 +6,11 @@ import { ClientCache } from './cache.js';
 import { ConnectionError, ReducerError, SubscriptionError, QueryError, SchemaError, StarlingError, closeError } from './errors.js';
 import { productFromJSON, toJSON, stringifyJSON } from './json-values.js';
 import { SUBPROTOCOLS, encodeClientMessage, decodeServerMessage } from './messages.js';
-import { createIdentity, fetchSchema, httpRequest } from './schema.js';
+import { createIdentity, fetchSchema } from './schema.js';
 import { SubscriptionHandle } from './subscription.js';
-import { openSocket } from './websocket.js';
+import { openSocket, explainRefusal } from './websocket.js';
 import { ReconnectPolicy } from './reconnect.js';
+import { ClientEvents } from './events.js';
 
 /**
  * Options of `StarlingClient.connect`.
@@ -54,7 +55,7 @@ import { ReconnectPolicy } from './reconnect.js';
  */
 
 /** A connection to one Starling database. Create it with `StarlingClient.connect(options)`. */
-export class StarlingClient {
+export class StarlingClient extends ClientEvents {
   /**
    * Connects: mints an identity if no token was given, loads the schema, opens the WebSocket and
    * resolves once the server sent IdentityToken (so `identity`, `token` and `connectionId` are set).
@@ -69,6 +70,7 @@ export class StarlingClient {
 
   /** @param {ConnectOptions} options */
   constructor(options) {
+    super();
     if (!options?.url || !options.database) throw new TypeError('StarlingClient.connect needs { url, database }');
     const format = options.protocol ?? 'bsatn';
     if (format !== 'bsatn' && format !== 'json') throw new TypeError(`protocol must be 'bsatn' or 'json', not ${JSON.stringify(format)}`);
@@ -108,12 +110,6 @@ export class StarlingClient {
     this.awaitingIdentity = null;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.reconnectTimer = null;
-    this.listeners = {
-      /** @type {Set<(info: ConnectInfo) => void>} */ connect: new Set(),
-      /** @type {Set<(error: StarlingError, willReconnect: boolean) => void>} */ disconnect: new Set(),
-      /** @type {Set<(error: unknown) => void>} */ error: new Set(),
-      /** @type {Set<(tx: TransactionInfo) => void>} */ transaction: new Set(),
-    };
     if (options.onConnect) this.listeners.connect.add(options.onConnect);
     if (options.onError) this.listeners.error.add(options.onError);
   }
@@ -148,7 +144,7 @@ export class StarlingClient {
         protocol: want, token: this.token ?? undefined, impl: this.options.webSocket, nodeOptions: this.options.nodeWebSocket,
       });
     } catch (e) {
-      throw await this.explainRefusal(/** @type {ConnectionError} */ (e));
+      throw await explainRefusal(/** @type {ConnectionError} */ (e), this.baseUrl, this.database, this.token, this.options.fetch);
     }
     if (this.state === 'closed') {
       socket.close(1000, 'client closed');
@@ -163,26 +159,6 @@ export class StarlingClient {
     socket.onmessage = (data) => this.receive(data);
     socket.onclose = (event) => this.socketClosed(socket, event);
     await identified;
-  }
-
-  /**
-   * A browser cannot see why an upgrade was refused: ask the same route over HTTP.
-   * @param {ConnectionError} error
-   * @returns {Promise<ConnectionError>}
-   */
-  async explainRefusal(error) {
-    if (!(error instanceof ConnectionError) || error.status !== undefined || error.code !== 'CONNECT_FAILED') return error;
-    try {
-      await httpRequest(this.baseUrl, 'GET', `/v1/database/${encodeURIComponent(this.database)}/subscribe`,
-        { token: this.token ?? undefined, fetch: this.options.fetch });
-    } catch (e) {
-      const h = /** @type {any} */ (e);
-      if (h.status && h.status !== 400) {
-        return new ConnectionError('CONNECT_FAILED', `the server refused the WebSocket (HTTP ${h.status}): ${String(h.body).trim()}`,
-          { status: h.status, body: h.body, cause: error });
-      }
-    }
-    return error;
   }
 
   /**
@@ -357,6 +333,7 @@ export class StarlingClient {
     const silent = this.resync !== null;
     for (const t of m.tables) this.cache.apply(t.tableName, t.rows, [], { event: 'subscribe', queryId: m.queryId }, silent);
     if (!h) return;
+    if (h.state === 'unsubscribing') h.resolveApplied?.(); // unsubscribed before it was applied
     if (h.state === 'pending') h.state = 'applied';
     if (this.resync?.waiting.delete(m.queryId)) {
       this.resync.applied.push(h);
@@ -584,71 +561,5 @@ export class StarlingClient {
   /** Whether the socket is open and identified. @returns {boolean} */
   get isConnected() {
     return this.state === 'connected';
-  }
-
-  /**
-   * Calls `f(info)` after every IdentityToken (the first connection and each reconnect).
-   * @param {(info: ConnectInfo) => void} f @returns {() => void} removes `f`
-   */
-  onConnect(f) { return this.on('connect', f); }
-
-  /**
-   * Calls `f(error, willReconnect)` when an open connection drops.
-   * @param {(error: StarlingError, willReconnect: boolean) => void} f @returns {() => void}
-   */
-  onDisconnect(f) { return this.on('disconnect', f); }
-
-  /**
-   * Calls `f(error)` for errors that belong to no request: undecodable messages, exceptions in
-   * callbacks, refused subscriptions without an `onError`. Without listeners they go to console.warn.
-   * @param {(error: unknown) => void} f @returns {() => void}
-   */
-  onError(f) { return this.on('error', f); }
-
-  /**
-   * Calls `f(info)` for every TransactionUpdate this client receives (after the cache changed).
-   * @param {(tx: TransactionInfo) => void} f @returns {() => void}
-   */
-  onTransaction(f) { return this.on('transaction', f); }
-
-  /** @param {keyof StarlingClient['listeners']} kind @param {Function} f @returns {() => void} */
-  on(kind, f) {
-    const set = /** @type {Set<Function>} */ (this.listeners[kind]);
-    set.add(f);
-    return () => set.delete(f);
-  }
-
-  /** @param {'connect' | 'disconnect'} kind @param {...any} args */
-  emit(kind, ...args) {
-    for (const f of /** @type {Set<Function>} */ (this.listeners[kind])) this.safely(() => f(...args));
-  }
-
-  /** @param {unknown} error */
-  emitError(error) {
-    if (this.listeners.error.size === 0) {
-      console.warn('[starling]', error);
-      return;
-    }
-    for (const f of this.listeners.error) {
-      try {
-        f(error);
-      } catch (e) {
-        console.warn('[starling] an onError callback threw', e);
-      }
-    }
-  }
-
-  /** @param {unknown} error */
-  reportError(error) {
-    this.emitError(error);
-  }
-
-  /** @param {() => void} f */
-  safely(f) {
-    try {
-      f();
-    } catch (e) {
-      this.emitError(e);
-    }
   }
 }

@@ -122,6 +122,8 @@ export class SubscriptionHandle {
   /** Ends the set and settles unsubscribe() calls. @param {unknown} error null to resolve */
   settleUnsubscribe(error) {
     this.state = 'ended';
+    // No-op when the set was applied; otherwise whoever awaits `applied` learns it never will be.
+    this.rejectApplied?.(new StarlingError('UNSUBSCRIBED', `the query set ${JSON.stringify(this.queries)} ended before the server applied it`));
     const waiters = this.unsubscribeWaiters;
     this.unsubscribeWaiters = [];
     for (const w of waiters) {

@@ -2,6 +2,7 @@
 // built-in RFC 6455 client of node-websocket.js (Node 20, loaded by dynamic import only there).
 
 import { ConnectionError } from './errors.js';
+import { httpRequest } from './schema.js';
 
 /**
  * An open WebSocket as the client uses it.
@@ -81,4 +82,29 @@ function openNative(Ctor, url, protocol) {
       socket.onclose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
     };
   });
+}
+
+/**
+ * A browser cannot see why a WebSocket upgrade was refused: asks the same route over HTTP and,
+ * when the server answers with an error other than "this route is a WebSocket" (400), returns
+ * a `CONNECT_FAILED` error carrying that status and text. Otherwise returns `error` as is.
+ * @param {ConnectionError} error the failure of `openSocket`
+ * @param {string} baseUrl
+ * @param {string} database
+ * @param {string | null} token
+ * @param {typeof fetch} [fetchImpl]
+ * @returns {Promise<ConnectionError>}
+ */
+export async function explainRefusal(error, baseUrl, database, token, fetchImpl) {
+  if (!(error instanceof ConnectionError) || error.status !== undefined || error.code !== 'CONNECT_FAILED') return error;
+  try {
+    await httpRequest(baseUrl, 'GET', `/v1/database/${encodeURIComponent(database)}/subscribe`, { token: token ?? undefined, fetch: fetchImpl });
+  } catch (e) {
+    const h = /** @type {any} */ (e);
+    if (h.status && h.status !== 400) {
+      return new ConnectionError('CONNECT_FAILED', `the server refused the WebSocket (HTTP ${h.status}): ${String(h.body).trim()}`,
+        { status: h.status, body: h.body, cause: error });
+    }
+  }
+  return error;
 }

@@ -194,6 +194,15 @@ for (const protocol of /** @type {const} */ (['bsatn', 'json'])) {
       assert.equal(table.count(), n + 1);
       assert.equal(events.length, n + 1);
       assert.ok(table.rows().some((r) => r.text === 'unseen'));
+      // Unsubscribing before the set was applied: the rows come and go, the counts end where they were.
+      const quick = c.subscribe(['SELECT * FROM everything']);
+      const gone = quick.unsubscribe();
+      await quick.applied;
+      await gone;
+      assert.equal(quick.state, 'ended');
+      assert.equal(table.count(), n + 1);
+      await h2.unsubscribe();
+      assert.equal(table.count(), 0);
     });
 
     it('two overlapping subscriptions: each row is seen once and deleted once', STEP, async () => {
