@@ -58,7 +58,7 @@ public final class Database {
     /// Opens (or creates) the database whose log lives in `directory/log`, replaying the log.
     public static func open(
         directory: String, fsync: FsyncPolicy = .batch, maxSegmentSize: Int = 256 << 20,
-        progress: ((CommitlogReplayProgress) -> Void)? = nil
+        syncDelayMicros: UInt32 = 0, progress: ((CommitlogReplayProgress) -> Void)? = nil
     ) throws(DatabaseError) -> Database {
         var store = Datastore()
         let clock = ContinuousClock()
@@ -127,7 +127,9 @@ public final class Database {
         }
         let log: Commitlog
         do {
-            log = try Commitlog(storage: storage, nextOffset: nextOffset, fsyncPolicy: fsync, maxSegmentSize: maxSegmentSize)
+            log = try Commitlog(
+                storage: InstrumentedSegmentStorage(storage, artificialSyncDelayMicros: syncDelayMicros), nextOffset: nextOffset,
+                fsyncPolicy: fsync, maxSegmentSize: maxSegmentSize)
         } catch {
             throw DatabaseError(.log, error.description)
         }

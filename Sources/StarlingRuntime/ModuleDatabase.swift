@@ -15,6 +15,8 @@ public struct RuntimeOptions: Sendable {
     public var logCapacity = 10_000
     /// Take a snapshot every this many transactions (nil: only on demand).
     public var snapshotEvery: UInt64? = 100_000
+    /// Sleeps this long in every commitlog fsync: simulates a slower disk (tests, benchmarks).
+    public var syncDelayMicros: UInt32 = 0
 
     public init(directory: String? = nil) { self.directory = directory }
 }
@@ -310,7 +312,7 @@ public final class ModuleDatabase {
     private static func openDatabase(_ options: RuntimeOptions) throws(RuntimeError) -> Database {
         guard let dir = options.directory else { return Database.inMemory() }
         do {
-            let db = try Database.open(directory: dir, fsync: options.fsync)
+            let db = try Database.open(directory: dir, fsync: options.fsync, syncDelayMicros: options.syncDelayMicros)
             db.snapshotEvery = options.snapshotEvery
             return db
         } catch {

@@ -2,6 +2,8 @@ import CoreMetrics
 import Foundation
 import Metrics
 import Prometheus
+import StarlingDatabase
+import StarlingDurability
 import StarlingModuleHost
 import StarlingRuntime
 import StarlingStore
@@ -35,6 +37,12 @@ final class DatabaseMetrics: Sendable {
     /// From a commit to every subscriber's update queued: evaluation and encoding.
     let fanOut: Metrics.Timer
     let memory: Metrics.Gauge
+    /// Commitlog writes: bytes, fsyncs and the time fsyncs took (rate(seconds) / rate(fsyncs) is
+    /// the mean fsync latency).
+    let logBytes: Metrics.Counter
+    let logFsyncs: Metrics.Counter
+    let logFsyncNanos: Metrics.Counter
+    private let logSeen = Mutex<(bytes: Int, syncs: Int, nanos: Int)>((0, 0, 0))
     private let database: String
     private let tableGauges = Mutex<[String: Metrics.Gauge]>([:])
     private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
@@ -51,6 +59,9 @@ final class DatabaseMetrics: Sendable {
         liveQueries = Metrics.Gauge(label: "starling_live_queries", dimensions: d)
         fanOut = Metrics.Timer(label: "starling_subscription_fanout_seconds", dimensions: d)
         memory = Metrics.Gauge(label: "starling_table_memory_bytes_total", dimensions: d)
+        logBytes = Metrics.Counter(label: "starling_commitlog_bytes_total", dimensions: d)
+        logFsyncs = Metrics.Counter(label: "starling_commitlog_fsyncs_total", dimensions: d)
+        logFsyncNanos = Metrics.Counter(label: "starling_commitlog_fsync_nanoseconds_total", dimensions: d)
     }
 
     /// Counts one reducer call (committed or failed) and its latency.
@@ -59,8 +70,8 @@ final class DatabaseMetrics: Sendable {
         duration.recordNanoseconds(r.duration.wholeNanoseconds)
     }
 
-    /// Updates the memory gauges, at most once a second (worker thread).
-    func refreshTableSizes(_ db: ModuleDatabase) {
+    /// Updates the memory gauges and commitlog counters, at most once a second (worker thread).
+    func refresh(_ db: ModuleDatabase) {
         let now = ContinuousClock.now
         let due = lastRefresh.withLock { last in
             if let l = last, now - l < .seconds(1) { return false }
@@ -80,5 +91,18 @@ final class DatabaseMetrics: Sendable {
             gauge.record(bytes)
         }
         memory.record(total)
+        if let stats = db.database.log?.statistics {
+            let now = (
+                stats.bytesWritten.load(ordering: .relaxed), stats.syncs.load(ordering: .relaxed),
+                stats.syncNanoseconds.load(ordering: .relaxed)
+            )
+            let before = logSeen.withLock { seen in
+                defer { seen = now }
+                return seen
+            }
+            logBytes.increment(by: Int64(now.0 - before.bytes))
+            logFsyncs.increment(by: Int64(now.1 - before.syncs))
+            logFsyncNanos.increment(by: Int64(now.2 - before.nanos))
+        }
     }
 }

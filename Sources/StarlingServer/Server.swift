@@ -113,7 +113,9 @@ public final class StarlingServer: Service, Sendable {
         let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map { String($0) }
         guard let format = offered.lazy.compactMap({ WireFormat(subprotocol: $0) }).first else { return nil }
         guard let (identity, minted) = try? ctx.caller(request) else { return nil }
-        return SessionIdentity(database: host, identity: identity, token: minted ?? request.bearerToken ?? "", format: format)
+        return SessionIdentity(
+            database: host, identity: identity, token: minted ?? request.bearerToken ?? "", format: format,
+            confirmed: request.query["confirmed"] == "true")
     }
 }
 

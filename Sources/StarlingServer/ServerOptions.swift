@@ -18,6 +18,9 @@ public struct ServerOptions: Sendable {
     public var maxQueuedBytesPerClient = 64 << 20
     /// Event loop threads (default: one per core).
     public var eventLoopThreads = System.coreCount
+    /// Sleeps this long in every commitlog fsync, to simulate a slower disk (tests and benchmarks;
+    /// `STARLING_FSYNC_DELAY_MICROS`).
+    public var fsyncDelayMicros: UInt32 = 0
 
     public init() {}
 }

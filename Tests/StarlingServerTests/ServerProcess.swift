@@ -26,12 +26,14 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts a server off the cooperative thread pool (waiting for it blocks a thread; tests
     /// run in parallel, and a blocked pool thread stalls every other test's awaits).
-    static func start(directory: String? = nil, port: Int = 0, arguments: [String] = []) async throws -> ServerProcess {
-        try await offload { try ServerProcess(directory: directory, port: port, arguments: arguments) }
+    static func start(
+        directory: String? = nil, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]
+    ) async throws -> ServerProcess {
+        try await offload { try ServerProcess(directory: directory, port: port, arguments: arguments, environment: environment) }
     }
 
     /// Starts a server in `directory` (a new temp dir if nil) on `port` (0: any free port).
-    init(directory: String? = nil, port: Int = 0, arguments: [String] = []) throws {
+    init(directory: String? = nil, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) throws {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("starling-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.directory = dir
@@ -39,6 +41,7 @@ final class ServerProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["start", "--listen-addr", "127.0.0.1:\(port)", "--data-dir", dataDir] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = out
         FileManager.default.createFile(atPath: dir + "/server.log", contents: nil)

@@ -173,3 +173,37 @@ extension LiveClient {
         try await server.request("POST", "/v1/database/ks/call/\(reducer)", token: token, body: Array(args.text.utf8)).status
     }
 }
+
+/// Confirmed reads: a client connected with `?confirmed=true` gets a transaction's update only
+/// once the commitlog made it durable. The server's fsyncs are slowed to 1.5 s
+/// (`STARLING_FSYNC_DELAY_MICROS`), so the difference shows: an ordinary subscriber sees the
+/// change at once, the confirmed one after the fsync.
+@Suite(.serialized) struct ConfirmedReadTests {
+    @Test func confirmedClientsWaitForTheFsync() async throws {
+        let server = try await ServerProcess.start(
+            arguments: ["--fsync", "batch"], environment: ["STARLING_FSYNC_DELAY_MICROS": "1500000"])
+        defer { server.stop() }
+        let (_, owner) = try await server.identity()
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
+        let plain = try await LiveClient(server, database: "ks", token: owner)
+        let confirmed = try await LiveClient(server, database: "ks", token: owner, query: "?confirmed=true")
+        _ = try await plain.subscribe(1, ["SELECT * FROM team"])
+        _ = try await confirmed.subscribe(1, ["SELECT * FROM team"])
+        // Let earlier commits (the module's publication) become durable first.
+        try await Task.sleep(for: .seconds(3.5))
+
+        let start = ContinuousClock.now
+        _ = try await plain.call("set_team", [3, "green"])
+        let plainAt = ContinuousClock.now - start
+        let update = try await confirmed.next()["TransactionUpdate"]
+        let confirmedAt = ContinuousClock.now - start
+        #expect(changes(update)["team"]?.inserts == ["green"])
+        #expect(plainAt < .seconds(1), "the ordinary subscriber waited \(plainAt)")
+        #expect(confirmedAt > .seconds(1.2), "the confirmed update came after \(confirmedAt), before the fsync")
+        let metrics = try await server.request("GET", "/metrics").text
+        #expect(metrics.contains(#"starling_commitlog_fsyncs_total{database="ks"}"#), "\(metrics)")
+        #expect(metrics.contains(#"starling_commitlog_bytes_total{database="ks"}"#))
+        await plain.close()
+        await confirmed.close()
+    }
+}

@@ -65,6 +65,9 @@ struct StartCommand: AsyncParsableCommand {
         (options.host, options.port) = Self.parseAddress(listenAddr)!
         options.fsync = FsyncPolicy(rawValue: fsync)!
         if let threads { options.eventLoopThreads = threads }
+        if let delay = ProcessInfo.processInfo.environment["STARLING_FSYNC_DELAY_MICROS"].flatMap({ UInt32($0) }) {
+            options.fsyncDelayMicros = delay
+        }
         if let maxMessageSize { options.maxMessageBytes = maxMessageSize }
         if let maxClientBacklog { options.maxQueuedBytesPerClient = maxClientBacklog }
         if !inMemory {

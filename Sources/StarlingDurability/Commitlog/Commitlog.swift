@@ -27,6 +27,9 @@ public final class Commitlog: Sendable {
     public var fsyncPolicy: FsyncPolicy { core.policy }
     /// The size at which a new segment is started.
     public var maxSegmentSize: Int { core.maxSegmentSize }
+    /// Writes, bytes and fsyncs so far, when the log's storage counts them
+    /// (``InstrumentedSegmentStorage``).
+    public var statistics: InstrumentedSegmentStorage? { core.storage as? InstrumentedSegmentStorage }
 
     /// A writer appending to `storage`, whose next record gets `nextOffset` (from recovery: pass
     /// `CommitlogRecovery.nextOffset` of the same storage). Appends to the last segment, or

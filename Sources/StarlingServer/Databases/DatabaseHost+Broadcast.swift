@@ -1,3 +1,4 @@
+import StarlingDurability
 import StarlingModuleHost
 import CoreMetrics
 import StarlingProtocol
@@ -10,8 +11,40 @@ extension DatabaseHost {
     /// Queues one message for one client, in its format.
     func send(_ message: ServerMessage, to session: ClientSession) {
         switch session.format {
-        case .bsatn: outbox.send(message.bsatn, to: session.outlet)
-        case .json: outbox.send(message.json(render).utf8, to: session.outlet)
+        case .bsatn: deliver(message.bsatn, to: session, offset: nil)
+        case .json: deliver(Array(message.json(render).utf8), to: session, offset: nil)
+        }
+    }
+
+    /// Queues a message for a client, or holds it while the client reads confirmed updates only
+    /// and the transaction at `offset` (or a message before it) is not durable yet.
+    func deliver(_ bytes: [UInt8], to session: ClientSession, offset: UInt64?) {
+        if session.confirmed, let log = commitlog {
+            let pending = offset.map { o in log.durableOffset.map { $0 < o } ?? true } ?? false
+            if pending || !session.held.isEmpty {
+                session.held.append((offset ?? session.held.last?.offset ?? 0, bytes))
+                confirmedHeld[session.connectionId] = session
+                return
+            }
+        }
+        outbox.send(bytes, to: session.outlet)
+    }
+
+    /// Sends what confirmed-read clients were waiting for, up to the durable offset.
+    func releaseConfirmed() {
+        let durable = commitlog?.durableOffset
+        for (id, session) in confirmedHeld {
+            var sent = 0
+            for (offset, bytes) in session.held {
+                guard let durable, offset <= durable || session.outlet.isClosing else { break }
+                outbox.send(bytes, to: session.outlet)
+                sent += 1
+            }
+            session.held.removeFirst(sent)
+            if session.held.isEmpty || session.outlet.isClosing {
+                session.held.removeAll()
+                confirmedHeld[id] = nil
+            }
         }
     }
 
@@ -57,10 +90,10 @@ extension DatabaseHost {
                 w.writeLength(tables.count)
                 for t in tables { w.writeRaw(fragments.bsatn(t)) }
                 w.write(message.executionMicros)
-                outbox.send(w.bytes, to: session.outlet)
+                deliver(w.bytes, to: session, offset: result.offset)
             case .json:
                 let json = ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render)
-                outbox.send(json.utf8, to: session.outlet)
+                deliver(Array(json.utf8), to: session, offset: result.offset)
             }
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }

@@ -14,14 +14,19 @@ final class ClientSession {
     let connectionId: ConnectionId
     let isOwner: Bool
     let outlet: ClientOutlet
+    /// The client asked for updates of durable transactions only (`?confirmed=true`).
+    let confirmed: Bool
+    /// Messages held until their transaction is durable (confirmed reads), oldest first.
+    var held: [(offset: UInt64, bytes: [UInt8])] = []
     /// Query sets by query id: the live queries of each (worker thread).
     var querySets: [UInt32: [SharedQuery]] = [:]
 
-    init(identity: Identity, connectionId: ConnectionId, isOwner: Bool, outlet: ClientOutlet) {
+    init(identity: Identity, connectionId: ConnectionId, isOwner: Bool, outlet: ClientOutlet, confirmed: Bool) {
         self.identity = identity
         self.connectionId = connectionId
         self.isOwner = isOwner
         self.outlet = outlet
+        self.confirmed = confirmed
     }
 
     var format: WireFormat { outlet.format }
@@ -30,7 +35,7 @@ final class ClientSession {
 extension DatabaseHost {
     /// A new WebSocket connection: runs `client_connected` (a failure refuses the connection),
     /// then sends IdentityToken first.
-    func connect(_ outlet: ClientOutlet, identity: Identity, token: String, connectionId: ConnectionId) {
+    func connect(_ outlet: ClientOutlet, identity: Identity, token: String, connectionId: ConnectionId, confirmed: Bool) {
         submit { [self] db in
             let result = db.clientConnected(identity, connectionId: connectionId)
             if let message = result.outcome.message {
@@ -38,7 +43,8 @@ extension DatabaseHost {
                 return
             }
             let session = ClientSession(
-                identity: identity, connectionId: connectionId, isOwner: identity == db.info.owner, outlet: outlet)
+                identity: identity, connectionId: connectionId, isOwner: identity == db.info.owner, outlet: outlet,
+                confirmed: confirmed)
             clients[connectionId] = session
             metrics.clients.record(clients.count)
             send(.identityToken(identity: identity, token: token, connectionId: connectionId), to: session)
@@ -53,6 +59,7 @@ extension DatabaseHost {
         submit { [self] db in
             guard let session = clients.removeValue(forKey: connectionId) else { return }
             dropSubscriptions(of: session)
+            confirmedHeld[connectionId] = nil
             metrics.clients.record(clients.count)
             let result = db.clientDisconnected(session.identity, connectionId: connectionId)
             if result.delta != nil {

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import NIOWebSocket
 import StarlingDatabase
+import StarlingDurability
 import StarlingModuleHost
 import StarlingProtocol
 import StarlingQuery
@@ -39,6 +40,11 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     var rowSecurity: Result<RowLevelSecurity, SQLError>
     var outbox: Outbox
     var render: JSONRendering
+    /// Clients with confirmed reads whose updates wait for the commitlog to make them durable.
+    var confirmedHeld: [ConnectionId: ClientSession] = [:]
+    /// The database's commitlog (nil in memory: then every transaction counts as confirmed).
+    let commitlog: Commitlog?
+    private var watcher: DurabilityWatcher?
 
     init(name: String, db: ModuleDatabase, maxQueuedBytes: Int) {
         self.name = name
@@ -49,6 +55,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             publishedAt: db.info.publishedAt, moduleSize: db.info.size)
         infoBox = Mutex(info)
         outbox = Outbox(maxQueuedBytes: maxQueuedBytes)
+        commitlog = db.database.log
         render = Self.rendering(db.schema)
         rowSecurity = Result { () throws(SQLError) in try RowLevelSecurity(db.schema.rowLevelSecurity) }
         // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
@@ -75,6 +82,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             subscriptions.removeAll()
             metrics.clients.record(0)
             recordSubscriptionCount()
+            confirmedHeld.removeAll()
+            watcher?.stop()
         }
         worker.stop()
     }
@@ -114,8 +123,15 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
         if !outbox.isEmpty { awaitDurability(db) }
+        if !confirmedHeld.isEmpty { releaseConfirmed() }
         outbox.flush()
-        metrics.refreshTableSizes(db)
+        if let log = commitlog, let wait = confirmedHeld.values.compactMap({ $0.held.last?.offset }).max() {
+            if watcher == nil {
+                watcher = DurabilityWatcher(log: log, name: "starling.durable.\(name)") { [weak self] in self?.submit { _ in } }
+            }
+            watcher?.request(wait)
+        }
+        metrics.refresh(db)
     }
 
     // MARK: Calls

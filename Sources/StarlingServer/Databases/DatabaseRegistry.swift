@@ -28,6 +28,7 @@ final class DatabaseRegistry: Sendable {
         var o = RuntimeOptions(directory: directory(name))
         o.fsync = options.fsync
         o.limits = options.limits
+        o.syncDelayMicros = options.fsyncDelayMicros
         return o
     }
 

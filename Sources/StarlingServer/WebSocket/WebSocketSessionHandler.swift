@@ -9,6 +9,8 @@ struct SessionIdentity: Sendable {
     var identity: Identity
     var token: String
     var format: WireFormat
+    /// `?confirmed=true`: updates only once their transaction is durable.
+    var confirmed: Bool
 }
 
 /// One client's WebSocket after the upgrade. Decodes frames on the event loop, collects the
@@ -34,7 +36,8 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         let outlet = ClientOutlet(channel: context.channel, format: session.format)
         self.outlet = outlet
-        session.database.connect(outlet, identity: session.identity, token: session.token, connectionId: connectionId)
+        session.database.connect(
+            outlet, identity: session.identity, token: session.token, connectionId: connectionId, confirmed: session.confirmed)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
