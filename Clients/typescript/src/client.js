@@ -23,6 +23,7 @@ import { ClientEvents } from './events.js';
  *   drop (default true; `false` to stay closed)
  * @property {import('./websocket.js').WebSocketChoice} [webSocket] WebSocket implementation (default `auto`)
  * @property {import('./node-websocket.js').NodeWebSocketOptions} [nodeWebSocket] options of the Node client
+ * @property {number} [connectTimeoutMs] how long opening the socket and receiving IdentityToken may take (default 15 000)
  * @property {typeof fetch} [fetch] HTTP implementation (default `globalThis.fetch`)
  * @property {(info: ConnectInfo) => void} [onConnect] same as `client.onConnect(f)`, registered before connecting
  * @property {(error: unknown) => void} [onError] same as `client.onError(f)`
@@ -138,13 +139,25 @@ export class StarlingClient extends ClientEvents {
   async openConnection() {
     const wsUrl = `${this.baseUrl.replace(/^http/, 'ws')}/v1/database/${encodeURIComponent(this.database)}/subscribe`;
     const want = SUBPROTOCOLS[this.protocol];
+    const timeoutMs = this.options.connectTimeoutMs ?? 15_000;
+    const tooSlow = () => new ConnectionError('CONNECT_FAILED', `no answer from ${this.baseUrl} within ${timeoutMs} ms`);
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
     let socket;
     try {
-      socket = await openSocket(wsUrl, {
+      const opening = openSocket(wsUrl, {
         protocol: want, token: this.token ?? undefined, impl: this.options.webSocket, nodeOptions: this.options.nodeWebSocket,
       });
+      socket = await Promise.race([opening, new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          opening.then((late) => late.close(1000, 'connect timed out'), () => {});
+          reject(tooSlow());
+        }, timeoutMs);
+      })]);
     } catch (e) {
       throw await explainRefusal(/** @type {ConnectionError} */ (e), this.baseUrl, this.database, this.token, this.options.fetch);
+    } finally {
+      clearTimeout(timer);
     }
     if (this.state === 'closed') {
       socket.close(1000, 'client closed');
@@ -158,7 +171,17 @@ export class StarlingClient extends ClientEvents {
     const identified = new Promise((resolve, reject) => { this.awaitingIdentity = { resolve: () => resolve(undefined), reject }; });
     socket.onmessage = (data) => this.receive(data);
     socket.onclose = (event) => this.socketClosed(socket, event);
-    await identified;
+    timer = setTimeout(() => {
+      if (this.socket !== socket || !this.awaitingIdentity) return;
+      this.awaitingIdentity.reject(tooSlow());
+      this.awaitingIdentity = null;
+      socket.close(1000, 'no IdentityToken');
+    }, timeoutMs);
+    try {
+      await identified;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -286,6 +309,10 @@ export class StarlingClient extends ClientEvents {
 
   /** @param {Extract<import('./messages.js').ServerMessage, { type: 'IdentityToken' }>} m */
   identified(m) {
+    if (this.state === 'closed') return undefined;
+    if (!this.awaitingIdentity) {
+      return this.emitError(new StarlingError('PROTOCOL_ERROR', 'an unexpected IdentityToken (only the first message of a connection is one)'));
+    }
     const reconnected = this.identity !== null;
     this.identity = m.identity;
     this.token = m.token || this.token;
@@ -296,6 +323,7 @@ export class StarlingClient extends ClientEvents {
     this.awaitingIdentity?.resolve();
     this.awaitingIdentity = null;
     this.emit('connect', { identity: m.identity, token: /** @type {string} */ (this.token), connectionId: m.connectionId, reconnected });
+    return undefined;
   }
 
   /** After a reconnect: resubscribe every live query set, rebuild the cache silently, resend queries. */

@@ -7,47 +7,7 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 
 import { connectNodeWebSocket } from '../src/node-websocket.js';
-
-/** Parses client frames from a socket; calls onFrame({ fin, opcode, masked, payload }). */
-function frameReader(socket, onFrame) {
-  let buf = Buffer.alloc(0);
-  socket.on('data', (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (buf.length < 2) return;
-      let len = buf[1] & 0x7f;
-      let at = 2;
-      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
-      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); at = 10; }
-      const masked = (buf[1] & 0x80) !== 0;
-      if (buf.length < at + (masked ? 4 : 0) + len) return;
-      const mask = masked ? buf.subarray(at, at + 4) : null;
-      at += masked ? 4 : 0;
-      const payload = Buffer.from(buf.subarray(at, at + len));
-      if (mask) for (let i = 0; i < len; i++) payload[i] ^= mask[i & 3];
-      onFrame({ fin: (buf[0] & 0x80) !== 0, opcode: buf[0] & 0x0f, masked, payload });
-      buf = buf.subarray(at + len);
-    }
-  });
-}
-
-/** A server frame (unmasked). */
-function frame(opcode, payload, { fin = true, mask = false } = {}) {
-  const p = Buffer.from(payload);
-  const n = p.length;
-  const head = n < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, n]) : n < 65536
-    ? Buffer.from([(fin ? 0x80 : 0) | opcode, 126, n >> 8, n & 255])
-    : Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; })()]);
-  if (mask) head[1] |= 0x80;
-  return Buffer.concat([head, mask ? Buffer.from([0, 0, 0, 0]) : Buffer.alloc(0), p]);
-}
-
-function closePayload(code, reason = '') {
-  const b = Buffer.alloc(2 + Buffer.byteLength(reason));
-  b.writeUInt16BE(code, 0);
-  b.write(reason, 2);
-  return b;
-}
+import { frameReader, frame, closePayload } from '../test-helpers/fake-server.js';
 
 /**
  * Starts a server whose upgrade handler is `script(socket, req, frames)`; `frames` is an async
