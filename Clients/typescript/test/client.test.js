@@ -138,3 +138,43 @@ test('stray and undecodable messages go to onError; a set dropped by the server 
     server.close();
   }
 });
+
+test('close codes 1008 (slow consumer) and 1012 (schema changed) reconnect; the new schema is loaded', { timeout: 20_000 }, async () => {
+  let n = 0;
+  const current = structuredClone(schema);
+  const server = await fakeStarling({
+    schema: current,
+    onConnection: async (conn) => {
+      n += 1;
+      conn.send(identityToken(n));
+      const sub = await conn.next();
+      if (n === 1) {
+        conn.send(applied(sub, [{ id: 1, name: 'a' }]));
+        conn.close(1008, 'slow consumer: more than 64 bytes of updates unsent; reconnect and resubscribe');
+      } else if (n === 2) {
+        conn.send(applied(sub, [{ id: 1, name: 'a' }]));
+        // The module is updated with a new column: the server closes everyone with 1012.
+        current.tables[0].columns.push({ name: 'score', type: 'option<i64>' });
+        conn.close(1012, 'the module was updated; reconnect and subscribe again');
+      } else {
+        conn.send(applied(sub, [{ id: 1, name: 'a', score: 7 }]));
+      }
+    },
+  });
+  try {
+    const c = await StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', reconnect: fast });
+    const drops = [];
+    c.onDisconnect((e, willReconnect) => drops.push([e.code, e.closeCode, willReconnect, e.reason]));
+    const events = recorder(c.table('item'));
+    const reapplied = [];
+    c.subscribe(['SELECT * FROM item'], { onApplied: (_, info) => reapplied.push(info.reconnected) });
+    await waitFor(() => reapplied.length === 3, 'two reconnects');
+    assert.deepEqual(drops.map((d) => d.slice(0, 3)), [['SLOW_CONSUMER', 1008, true], ['SERVICE_RESTART', 1012, true]]);
+    assert.match(drops[0][3], /slow consumer/);
+    assert.deepEqual(c.table('item').find(1), { id: 1, name: 'a', score: 7n });
+    assert.deepEqual(events.map((e) => `${e.kind} (${e.event})`), ['insert (subscribe)', 'update (reconnect)']);
+    await c.close();
+  } finally {
+    server.close();
+  }
+});
