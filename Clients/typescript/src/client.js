@@ -464,11 +464,20 @@ export class StarlingClient extends ClientEvents {
     return id;
   }
 
-  /** Sends now if connected; otherwise the message is dropped (the resync resends state). @param {import('./messages.js').ClientMessage} m */
+  /**
+   * Sends now if connected and returns true; otherwise (or if the socket is already closing) the
+   * message is dropped and it returns false — the resync after the reconnect resends the state.
+   * @param {import('./messages.js').ClientMessage} m
+   * @returns {boolean}
+   */
   send(m) {
     if (this.state !== 'connected' || !this.socket) return false;
-    this.socket.send(encodeClientMessage(m, this.protocol));
-    return true;
+    try {
+      this.socket.send(encodeClientMessage(m, this.protocol));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** @param {SubscriptionHandle} h */
@@ -554,7 +563,10 @@ export class StarlingClient extends ClientEvents {
     const requestId = this.requestId();
     return new Promise((resolve, reject) => {
       this.pendingCalls.set(requestId, { reducer, resolve, reject });
-      this.send({ type: 'CallReducer', requestId, reducer, args: payload });
+      if (!this.send({ type: 'CallReducer', requestId, reducer, args: payload })) {
+        this.pendingCalls.delete(requestId);
+        reject(new ConnectionError('NOT_CONNECTED', `cannot call \`${reducer}\`: the connection is closing`));
+      }
     });
   }
 
