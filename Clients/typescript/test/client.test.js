@@ -1,7 +1,7 @@
 // StarlingClient against a scripted server (JSON protocol), for the cases a real server does not
 // produce on demand: no IdentityToken, drops in the middle of a call or of a resynchronization,
 // a set dropped by the server, stray messages.
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { StarlingClient } from '../src/index.js';
@@ -21,6 +21,16 @@ const applied = (m, rows) => ({
 });
 const fast = { initialDelayMs: 20, maxDelayMs: 50, jitter: 0 };
 
+/** Clients of the current test, closed after it even when it fails (a reconnecting client would keep the process alive). */
+const clients = [];
+/** @param {Promise<StarlingClient>} connecting */
+const track = async (connecting) => {
+  const c = await connecting;
+  clients.push(c);
+  return c;
+};
+afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.close())); });
+
 test('connect fails when the server never sends IdentityToken', { timeout: 10_000 }, async () => {
   const server = await fakeStarling({ schema, onConnection: () => {} });
   try {
@@ -35,7 +45,7 @@ test('mints a token without one; a refused upgrade is explained', { timeout: 10_
   const auth = [];
   const server = await fakeStarling({ schema, onConnection: (c) => { auth.push(c.request.headers.authorization); c.send(identityToken(1)); } });
   try {
-    const c = await StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json' });
+    const c = await track(StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json' }));
     assert.deepEqual(auth, ['Bearer minted'], 'the minted token was used for the WebSocket');
     assert.equal(c.token, 'tok', 'the IdentityToken’s token is the one to keep');
     assert.equal(c.identity?.hex, ME);
@@ -77,7 +87,7 @@ test('a call in flight when the connection drops rejects; the resync spans two d
     },
   });
   try {
-    const c = await StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', reconnect: fast });
+    const c = await track(StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', reconnect: fast }));
     const events = recorder(c.table('item'));
     const reapplied = [];
     const h = c.subscribe(['SELECT * FROM item'], { onApplied: (_, info) => reapplied.push(info.reconnected) });
@@ -118,7 +128,7 @@ test('stray and undecodable messages go to onError; a set dropped by the server 
   });
   try {
     const errors = [];
-    const c = await StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', onError: (e) => errors.push(e) });
+    const c = await track(StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', onError: (e) => errors.push(e) }));
     const dropped = [];
     const txs = [];
     c.onTransaction((tx) => txs.push(tx));
@@ -162,7 +172,7 @@ test('close codes 1008 (slow consumer) and 1012 (schema changed) reconnect; the 
     },
   });
   try {
-    const c = await StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', reconnect: fast });
+    const c = await track(StarlingClient.connect({ url: server.url, database: 'db', protocol: 'json', token: 't', reconnect: fast }));
     const drops = [];
     c.onDisconnect((e, willReconnect) => drops.push([e.code, e.closeCode, willReconnect, e.reason]));
     const events = recorder(c.table('item'));
