@@ -146,7 +146,7 @@ let package = Package(
             name: "StarlingBench",
             dependencies: [
                 "StarlingTypes", "StarlingStore", "StarlingDurability", "StarlingDatabase", "StarlingModuleHost", "StarlingRuntime",
-                .product(name: "WAT", package: "WasmKit"),
+                "StarlingQuery", .product(name: "WAT", package: "WasmKit"),
             ],
             path: "Benchmarks/StarlingBench",
             swiftSettings: strictSettings

@@ -3,6 +3,7 @@
 //     swift run -c release starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
 //     swift run -c release starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
 //     swift run -c release starling-bench module [--calls N] [--accounts N] [--runs N]
+//     swift run -c release starling-bench subscriptions [--accounts N] [--sub-txs N]
 
 import StarlingStore
 import StarlingTypes
@@ -15,11 +16,12 @@ let usage = """
     usage: starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
            starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
            starling-bench module [--calls N] [--accounts N] [--runs N]
+           starling-bench subscriptions [--accounts N] [--sub-txs N]
     """
 var options: [String: Int] = [
     "rows": 1_000_000, "lookups": 5_000_000, "updates": 1_000_000, "memory-rows": 10_000_000, "runs": 3,
     "txs": 1_000_000, "writers": 64, "every-commit-txs": 20_000, "snapshot-rows": 10_000_000,
-    "calls": 300_000, "accounts": 100_000,
+    "calls": 300_000, "accounts": 100_000, "sub-txs": 20_000,
 ]
 var args = CommandLine.arguments.dropFirst()
 let suite = args.first.map { String($0) } ?? "store"
@@ -37,6 +39,7 @@ switch suite {
 case "store": StoreBenchmark(options: options).run()
 case "log": LogBenchmark(options: options).run()
 case "module": ModuleBenchmark(options: options).run()
+case "subscriptions": SubscriptionBenchmark(options: options).run()
 default:
     print("unknown suite `\(suite)`\n\(usage)")
     exit(2)

@@ -1,5 +1,5 @@
 public import StarlingStore
-public import StarlingTypes
+import StarlingTypes
 
 /// What one transaction did to a subscription's result: rows that entered it and rows that left
 /// it (BSATN rows of the query's table).

@@ -1,4 +1,4 @@
-public import StarlingTypes
+import StarlingTypes
 
 /// Finds the subscriptions a transaction can affect without looking at the others.
 ///
@@ -24,28 +24,30 @@ public struct LiveQueryIndex<ID: Hashable & Sendable>: Sendable {
     /// Registers `query` under `id` (one id per distinct query).
     public mutating func insert(_ id: ID, _ query: LiveQuery) {
         for (i, t) in query.tables.enumerated() {
-            var entry = tables[t.id] ?? TableEntry(types: t.schema.columns.map(\.type))
+            // Mutated in place: taking the entry out and back would copy it (quadratic growth).
+            if tables[t.id] == nil { tables[t.id] = TableEntry(types: t.schema.columns.map(\.type)) }
             if let key = query.pruneKeys[i] {
-                entry.byValue[key.column, default: [:]][key.value, default: [:]][id, default: 0] += 1
+                tables[t.id]!.byValue[key.column, default: [:]][key.value, default: [:]][id, default: 0] += 1
             } else {
-                entry.unpruned[id, default: 0] += 1
+                tables[t.id]!.unpruned[id, default: 0] += 1
             }
-            tables[t.id] = entry
         }
     }
 
     /// Removes what ``insert(_:_:)`` registered for `id` and `query`.
     public mutating func remove(_ id: ID, _ query: LiveQuery) {
         for (i, t) in query.tables.enumerated() {
-            guard var entry = tables[t.id] else { continue }
+            guard tables[t.id] != nil else { continue }
             if let key = query.pruneKeys[i] {
-                Self.decrement(&entry.byValue[key.column, default: [:]][key.value, default: [:]], id)
-                if entry.byValue[key.column]?[key.value]?.isEmpty == true { entry.byValue[key.column]?[key.value] = nil }
-                if entry.byValue[key.column]?.isEmpty == true { entry.byValue[key.column] = nil }
+                Self.decrement(&tables[t.id]!.byValue[key.column, default: [:]][key.value, default: [:]], id)
+                if tables[t.id]!.byValue[key.column]?[key.value]?.isEmpty == true {
+                    tables[t.id]!.byValue[key.column]![key.value] = nil
+                }
+                if tables[t.id]!.byValue[key.column]?.isEmpty == true { tables[t.id]!.byValue[key.column] = nil }
             } else {
-                Self.decrement(&entry.unpruned, id)
+                Self.decrement(&tables[t.id]!.unpruned, id)
             }
-            tables[t.id] = entry.isEmpty ? nil : entry
+            if tables[t.id]!.isEmpty { tables[t.id] = nil }
         }
     }
 
