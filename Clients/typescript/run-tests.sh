@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the SDK's tests: codec and unit tests, then end-to-end tests against a real server.
 # STARLING_BIN: the server binary (default: the repository's debug build).
-# STARLING_FILTERED_SUBSCRIPTIONS=1 also runs the overlapping WHERE-subscription test.
+# STARLING_FILTERED_SUBSCRIPTIONS=0 skips the overlapping WHERE-subscription test (for old servers).
 set -eu
 cd "$(dirname "$0")"
 REPO=$(cd ../.. && pwd)

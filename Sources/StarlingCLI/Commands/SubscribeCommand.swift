@@ -20,11 +20,13 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("num-updates")], help: "Exit after this many transaction updates.") var n: Int?
     @Option(name: [.short, .customLong("timeout")], help: "Give up (non-zero exit) after this many seconds.") var t: Double?
     @Flag(name: .customLong("print-initial-update"), help: "Also print the initial rows (SubscribeApplied).") var printInitialUpdate = false
+    @Flag(help: "Show only transactions that are durable (confirmed reads): with --fsync batch, updates come after their fsync.")
+    var confirmed = false
     @OptionGroup var server: ServerOption
 
     func run() async throws {
         let c = try await server.connect()
-        let url = c.webSocketURL("/v1/database/\(ServerConnection.segment(database))/subscribe")
+        let url = c.webSocketURL("/v1/database/\(ServerConnection.segment(database))/subscribe" + (confirmed ? "?confirmed=true" : ""))
         let ws: WebSocketConnection
         do {
             ws = try await WebSocketClient.connect(url: url, subprotocol: WireFormat.json.subprotocol, headers: c.webSocketHeaders)

@@ -57,7 +57,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         outbox = Outbox(maxQueuedBytes: maxQueuedBytes)
         commitlog = db.database.log
         render = Self.rendering(db.schema)
-        rowSecurity = Result { () throws(SQLError) in try RowLevelSecurity(db.schema.rowLevelSecurity) }
+        rowSecurity = Self.rowSecurity(db)
         // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
         db.database.defersDurabilityWait = true
         worker = DatabaseWorker(db, name: "starling.db.\(name)", observer: self)
@@ -105,7 +105,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             subscriptions.removeAll()
             recordSubscriptionCount()
         }
-        rowSecurity = Result { () throws(SQLError) in try RowLevelSecurity(db.schema.rowLevelSecurity) }
+        rowSecurity = Self.rowSecurity(db)
         render = Self.rendering(db.schema)
         infoBox.withLock {
             $0.schema = db.schema
@@ -174,6 +174,28 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         } catch {
             return .failure(ProtocolError("invalid arguments for `\(reducer.name)`: \(error)"))
         }
+    }
+
+    /// The module's row-level security, checked against its tables (each filter must bind:
+    /// its table and columns exist, its types fit). A module whose filters do not apply is still
+    /// served, to its owner only; the reason goes to its log.
+    static func rowSecurity(_ db: ModuleDatabase) -> Result<RowLevelSecurity, SQLError> {
+        let result = Result { () throws(SQLError) -> RowLevelSecurity in
+            let rls = try RowLevelSecurity(db.schema.rowLevelSecurity)
+            let context = QueryContext(caller: .zero, isOwner: true, rowFilters: rls.rowFilters)
+            try db.store.read { tx throws(SQLError) in
+                for table in rls.filters.keys.sorted() {
+                    do throws(SQLError) { _ = try LiveQuery.compile("SELECT * FROM \"\(table)\"", in: tx, context: context) } catch {
+                        throw SQLError(.invalid, "row-level security of table `\(table)`: \(error.message)")
+                    }
+                }
+            }
+            return rls
+        }
+        if case .failure(let e) = result {
+            db.log.host(.error, "\(e.message); only the owner can query this database until the module fixes it")
+        }
+        return result
     }
 
     /// How JSON clients see rows and reducer arguments of this schema.
