@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "StarlingRuntime", targets: ["StarlingRuntime"]),
         .executable(name: "starling-crash-writer", targets: ["StarlingCrashWriter"]),
         .executable(name: "starling-loadgen", targets: ["StarlingLoadGen"]),
+        .library(name: "StarlingClient", targets: ["StarlingClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -123,13 +124,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The crash tests' child process: commits transactions until it is killed.
+        // The Swift client SDK: connection, subscriptions, row cache, callbacks, typed reducer calls.
+        .target(
+            name: "StarlingClient",
+            dependencies: ["StarlingTypes", "StarlingProtocol", "StarlingNetClient"],
+            swiftSettings: strictSettings
+        ),
+        // Bindings for a module's schema: Swift (for StarlingClient) and TypeScript (for the JS SDK).
+        .target(name: "StarlingCodegen", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
+        // The quickstart's terminal chat client.
+        .executableTarget(
+            name: "quickstart-chat-client",
+            dependencies: ["StarlingClient"],
+            path: "Examples/quickstart-chat/client-swift",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StarlingCrashWriter", dependencies: ["StarlingDatabase"], swiftSettings: strictSettings),
         // The CLI as a library of commands (testable in-process) plus a thin executable.
         .target(
             name: "StarlingCLI",
             dependencies: [
-                "StarlingTypes", "StarlingStore", "StarlingServer", "StarlingNetClient", "StarlingProtocol",
+                "StarlingTypes", "StarlingStore", "StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCodegen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -190,6 +206,11 @@ let package = Package(
         .testTarget(
             name: "StarlingServerTests",
             dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StarlingClientTests",
+            dependencies: ["StarlingClient", "StarlingCodegen", "StarlingCLI", "starling", "starling-macros"],
             swiftSettings: strictSettings
         ),
         .testTarget(

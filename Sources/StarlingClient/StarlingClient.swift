@@ -1,0 +1,2 @@
+/// The Swift client SDK (placeholder until the SDK lands).
+public enum StarlingClientSDK {}

@@ -1,0 +1,2 @@
+/// Bindings generator (placeholder until it lands).
+public enum StarlingCodegen {}
