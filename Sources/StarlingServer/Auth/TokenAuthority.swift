@@ -1,3 +1,4 @@
+import Synchronization
 @preconcurrency import Crypto
 import Foundation
 import StarlingTypes
@@ -18,6 +19,9 @@ public struct TokenAuthority: Sendable {
     /// The `iss` claim of tokens this server mints.
     public static let issuer = "starling"
     private let key: P256.Signing.PrivateKey
+    /// Tokens whose signature was checked already: an ECDSA verification costs more than a
+    /// whole indexed query, and clients send the same token with every request.
+    private let verified = VerifiedTokens()
 
     /// Loads the key from `directory/token-key.pem`, creating the directory and key if missing.
     public init(keyDirectory directory: String) throws(AuthError) {
@@ -73,6 +77,7 @@ public struct TokenAuthority: Sendable {
 
     /// The identity a token speaks for, if its signature, claims and expiry check out.
     public func verify(_ token: String, now: Date = Date()) throws(AuthError) -> Identity {
+        if let hit = verified.lookup(token, now: now.timeIntervalSince1970) { return hit }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw AuthError("malformed token: a JWT has three dot-separated parts") }
         guard let headerBytes = Base64URL.decode(parts[0]), let header = try? JSONValue.parse(utf8: headerBytes),
@@ -95,7 +100,29 @@ public struct TokenAuthority: Sendable {
         if let claimed = claims["hex_identity"]?.stringValue, claimed != identity.hexString {
             throw AuthError("token's hex_identity does not match its issuer and subject")
         }
+        verified.insert(token, identity, expires: claims["exp"]?.doubleValue)
         return identity
+    }
+}
+
+/// A bounded set of tokens that passed ``TokenAuthority/verify(_:now:)``, with their identity and
+/// expiry (checked again on every hit). Emptied when full: the next requests verify again.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: (identity: Identity, expires: Double?)]>([:])
+    static let capacity = 65_536
+
+    func lookup(_ token: String, now: Double) -> Identity? {
+        entries.withLock { e in
+            guard let hit = e[token], hit.expires.map({ $0 >= now }) ?? true else { return nil }
+            return hit.identity
+        }
+    }
+
+    func insert(_ token: String, _ identity: Identity, expires: Double?) {
+        entries.withLock { e in
+            if e.count >= Self.capacity { e.removeAll(keepingCapacity: true) }
+            e[token] = (identity, expires)
+        }
     }
 }
 
@@ -107,8 +134,29 @@ enum Base64URL {
     }
 
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).map(Array.init)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count * 3 / 4)
+        var bits: UInt32 = 0
+        var count = 0
+        for c in text.utf8 {
+            let v: UInt8
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): v = 62
+            case UInt8(ascii: "_"): v = 63
+            default: return nil
+            }
+            bits = bits << 6 | UInt32(v)
+            count += 6
+            if count >= 8 {
+                count -= 8
+                out.append(UInt8(truncatingIfNeeded: bits >> UInt32(count)))
+            }
+        }
+        // Leftover bits must be padding zeros, and a lone 6-bit group encodes nothing.
+        guard count < 6, bits & ((1 << UInt32(count)) - 1) == 0 else { return nil }
+        return out
     }
 }

@@ -33,13 +33,18 @@ enum Routes {
 
     /// The path parameters if `path` matches `pattern` (`:x` parts match any one part).
     static func match(_ pattern: String, _ path: [String]) -> [String]? {
-        let parts = pattern.split(separator: "/")
-        guard parts.count == path.count else { return nil }
         var params: [String] = []
-        for (p, x) in zip(parts, path) {
-            if p.hasPrefix(":") { params.append(x) } else if p != x { return nil }
+        var i = 0
+        for p in pattern.utf8.split(separator: UInt8(ascii: "/")) {
+            guard i < path.count else { return nil }
+            if p.first == UInt8(ascii: ":") {
+                params.append(path[i])
+            } else if !path[i].utf8.elementsEqual(p) {
+                return nil
+            }
+            i += 1
         }
-        return params
+        return i == path.count ? params : nil
     }
 
     private static func route(_ r: HTTPRequest, _ ctx: ServerContext) async throws(HTTPError) -> HTTPResponse {
