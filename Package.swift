@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "StarlingNetClient", "StarlingProtocol", "StarlingTypes", .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Benchmarks/StarlingLoadGen",
             swiftSettings: strictSettings

@@ -31,10 +31,15 @@ struct LoadGen {
         var server: ServerProcess?
         var ok = false
         do {
+            if options.fanout, let note = raiseFileLimit(needed: options.subscribers + 256) { say("limits       \(note)") }
             if let path = options.spawnPath {
                 server = try ServerProcess.spawn(path: path, fsync: options.fsync, inMemory: options.inMemory)
             }
-            ok = try await run(options, server: server, group: group)
+            if options.fanout {
+                ok = try await runFanOut(options, server: server, group: group)
+            } else {
+                ok = try await run(options, server: server, group: group)
+            }
         } catch {
             printError("starling-loadgen: \(error)")
         }

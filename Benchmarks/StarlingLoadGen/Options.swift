@@ -41,10 +41,22 @@ struct Options: Sendable {
     var verify = true
     var poolSize = 1 << 16
     var seed: UInt64 = 0x5EED
+    /// `--fanout`: measure subscription fan-out instead of reducer throughput (see ``FanOutRun``).
+    var fanout = false
+    /// Subscriber connections of the fan-out run.
+    var subscribers = 1_000
+    /// The query every subscriber subscribes to (without `--distinct`).
+    var query = "SELECT * FROM account WHERE id < 1000"
+    var queryGiven = false
+    /// Writer calls per second in the fan-out run.
+    var rate = 50.0
+    /// Subscriber `i` subscribes to `SELECT * FROM account WHERE id = i` instead of the shared query.
+    var distinct = false
 
     static let usage = """
         usage: starling-loadgen (--server URL [--server-pid PID] | --spawn PATH_TO_STARLING) [options]
                starling-loadgen --smoke --spawn PATH_TO_STARLING
+               starling-loadgen --fanout (--server URL [--server-pid PID] | --spawn PATH) [--subscribers N] [--distinct]
 
         Drives the bank module's `transfer(from, to, 1)` reducer over WebSocket (BSATN) connections and
         reports throughput, latency, server CPU and write syscalls per call, then checks that money was conserved.
@@ -69,6 +81,16 @@ struct Options: Sendable {
           --with-single           after the main run, also measure one connection with one call in flight
           --pool-size N           pre-encoded call frames shared by all connections (default 65536)
           --seed N                random seed for the call pool (default 24301)
+        subscription fan-out (--fanout):
+          --fanout                N subscribers subscribe to one query; one writer calls transfer(from, to, 1) on
+                                  rows inside it, one call at a time; reports call -> first/last subscriber
+                                  latency, updates delivered, server CPU per update and the server's fan-out metric
+          --subscribers N         subscriber connections (default 1000)
+          --query SQL             the query every subscriber subscribes to
+                                  (default SELECT * FROM account WHERE id < 1000; select rows by id)
+          --distinct              subscriber i subscribes to SELECT * FROM account WHERE id = i instead; the
+                                  writer transfers between random accounts among ids 0..<N (2 subscribers per call)
+          --rate R                writer calls per second (default 50); --warmup and --duration as above
         client:
           --client-threads N      client event loop threads (default 1)
           --executor E            loop | pool: run connection tasks on the event loop or the Swift pool (default loop)
@@ -109,6 +131,13 @@ struct Options: Sendable {
             case "--with-single": o.withSingle = true
             case "--pool-size": o.poolSize = try number(flag, try value())
             case "--seed": o.seed = try number(flag, try value())
+            case "--fanout": o.fanout = true
+            case "--subscribers": o.subscribers = try number(flag, try value())
+            case "--query":
+                o.query = try value()
+                o.queryGiven = true
+            case "--rate": o.rate = try seconds(flag, try value())
+            case "--distinct": o.distinct = true
             case "--client-threads": o.clientThreads = try number(flag, try value())
             case "--executor": o.executor = try choice(flag, try value())
             case "--json": o.json = true
@@ -155,6 +184,21 @@ struct Options: Sendable {
             throw LoadGenError("--pool-size must be at least twice --in-flight")
         }
         guard alpha > 0 else { throw LoadGenError("--alpha must be positive") }
+        if fanout {
+            guard !smoke, !singleOnly, !withSingle else {
+                throw LoadGenError("--fanout cannot be combined with --smoke, --single or --with-single")
+            }
+            guard subscribers >= 1 else { throw LoadGenError("--subscribers must be at least 1") }
+            guard rate > 0 else { throw LoadGenError("--rate must be positive") }
+            if distinct {
+                guard !queryGiven else { throw LoadGenError("--distinct makes its own queries: drop --query") }
+                guard subscribers >= 2, UInt64(subscribers) <= accounts else {
+                    throw LoadGenError("--distinct needs 2 <= --subscribers <= --accounts (one account per subscriber)")
+                }
+            }
+        } else if distinct || queryGiven {
+            throw LoadGenError("--distinct and --query belong to --fanout")
+        }
     }
 
     private static func number<T: FixedWidthInteger>(_ flag: String, _ text: String) throws(LoadGenError) -> T {
