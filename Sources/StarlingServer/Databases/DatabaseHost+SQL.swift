@@ -8,13 +8,12 @@ import StarlingTypes
 extension DatabaseHost {
     /// Runs `;`-separated SQL for an HTTP caller: one JSON result per statement. Statements that
     /// write (owner only) run together in one transaction, logged and sent to subscribers like a
-    /// reducer's; if one fails, none of them is kept.
-    func sql(_ text: String, caller: Identity) async -> Result<[JSONValue], HTTPError> {
-        await perform { [self] db in
-            switch runSQL(text, caller: caller, db) {
-            case .success(let results): return .success(results.map(\.json))
-            case .failure(let e): return .failure(HTTPError(e.code == .permission ? 403 : 400, e.description))
-            }
+    /// reducer's; if one fails, none of them is kept. Runs on the worker thread (see
+    /// ``Routes/serveDirectly(_:_:reply:)``): the results as JSON, or the HTTP error.
+    func sqlForHTTP(_ text: String, caller: Identity, _ db: ModuleDatabase) -> Result<[JSONValue], HTTPError> {
+        switch runSQL(text, caller: caller, db) {
+        case .success(let results): return .success(results.map(\.json))
+        case .failure(let e): return .failure(HTTPError(e.code == .permission ? 403 : 400, e.description))
         }
     }
 

@@ -44,6 +44,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             body = []
             let ctx = self.ctx
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let direct = Routes.serveDirectly(request, ctx) { response in
+                bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response) }
+            }
+            if direct { return }
             Task {
                 let response = await Routes.handle(request, ctx)
                 bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response) }

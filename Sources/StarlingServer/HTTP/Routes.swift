@@ -31,6 +31,29 @@ enum Routes {
         do { return try await route(r, ctx) } catch { return .error(error) }
     }
 
+    /// Serves `POST /v1/database/:name/sql` without the Swift task pool: the query runs as a job
+    /// on the database's worker, which hands the answer to `reply` (two thread hops fewer than
+    /// ``handle(_:_:)``, which matters for small indexed queries). False for any other request.
+    static func serveDirectly(
+        _ r: HTTPRequest, _ ctx: ServerContext, reply: @escaping @Sendable (HTTPResponse) -> Void
+    ) -> Bool {
+        guard r.method == .POST, let m = match("v1/database/:name/sql", r.path) else { return false }
+        do throws(HTTPError) {
+            let host = try ctx.database(m[0])
+            let (caller, _) = try ctx.caller(r)
+            guard let text = String(validating: r.body, as: UTF8.self) else { throw HTTPError(400, "the SQL text is not valid UTF-8") }
+            host.submit { db in
+                switch host.sqlForHTTP(text, caller: caller, db) {
+                case .success(let results): reply(.json(.array(results)))
+                case .failure(let e): reply(.error(e))
+                }
+            }
+        } catch {
+            reply(.error(error))
+        }
+        return true
+    }
+
     /// The path parameters if `path` matches `pattern` (`:x` parts match any one part).
     static func match(_ pattern: String, _ path: [String]) -> [String]? {
         var params: [String] = []
@@ -72,7 +95,7 @@ enum Routes {
             }
             if let m = match("v1/database/:name", p) { return try await publish(m[0], r, ctx) }
             if let m = match("v1/database/:name/call/:reducer", p) { return try await call(m[0], m[1], r, ctx) }
-            if let m = match("v1/database/:name/sql", p) { return try await sql(m[0], r, ctx) }
+            // `v1/database/:name/sql` is served by ``serveDirectly(_:_:reply:)``.
         case .DELETE:
             if let m = match("v1/database/:name", p) {
                 let (caller, _) = try ctx.caller(r)
@@ -137,16 +160,6 @@ enum Routes {
         case .badArguments(let m): throw HTTPError(400, m)
         case .refused(let m): throw HTTPError(403, "refused by client_connected: \(m)")
         case .failed(let m): throw HTTPError(530, m)
-        }
-    }
-
-    private static func sql(_ name: String, _ r: HTTPRequest, _ ctx: ServerContext) async throws(HTTPError) -> HTTPResponse {
-        let host = try ctx.database(name)
-        let (caller, _) = try ctx.caller(r)
-        guard let text = String(validating: r.body, as: UTF8.self) else { throw HTTPError(400, "the SQL text is not valid UTF-8") }
-        switch await host.sql(text, caller: caller) {
-        case .success(let results): return .json(.array(results))
-        case .failure(let e): throw e
         }
     }
 
