@@ -68,7 +68,7 @@ struct FanOutRun {
             )
             t = monotonicNanos()
             for (s, channel) in zip(subscribers, channels) { try await s.subscribe(on: channel) }
-            try await waitApplied(progress, n, since: t)
+            try await waitApplied(progress, subscribers, since: t)
             result.subscribeSeconds = seconds(since: t)
             let (ids, expected) = try writerAccounts(subscribers)
             result.writerAccounts = ids.count
@@ -140,7 +140,8 @@ struct FanOutRun {
     }
 
     /// Waits until every subscriber's SubscribeApplied arrived (progress lines as they do).
-    private func waitApplied(_ progress: FanOutProgress, _ n: Int, since start: UInt64) async throws {
+    private func waitApplied(_ progress: FanOutProgress, _ subscribers: [FanOutSubscriber], since start: UInt64) async throws {
+        let n = subscribers.count
         let step = Self.progressStep(n)
         var shown = 0
         while true {
@@ -151,7 +152,10 @@ struct FanOutRun {
                 shown = applied
             }
             if applied == n { return }
-            if failed > 0 { throw LoadGenError("\(failed) subscriber(s) failed while subscribing") }
+            if failed > 0 {
+                let first = subscribers.lazy.compactMap { $0.snapshot.error }.first ?? "unknown"
+                throw LoadGenError("\(failed) subscriber(s) failed while subscribing, e.g.: \(first)")
+            }
             if monotonicNanos() - start > Self.subscribeTimeout {
                 throw LoadGenError("only \(applied) of \(n) subscriptions applied after \(Self.subscribeTimeout / 1_000_000_000) s")
             }
