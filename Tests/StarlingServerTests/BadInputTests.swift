@@ -6,6 +6,19 @@ import Testing
 
 /// Bad input gets a clear error and the server keeps serving.
 @Suite(.serialized) struct BadInputTests {
+    /// Browsers on other origins may use the API (token-authenticated): preflights are answered.
+    @Test func corsPreflightAndHeaders() async throws {
+        let server = try await ServerProcess.start(arguments: ["--in-memory"])
+        defer { server.stop() }
+        func header(_ r: HTTPResponse, _ name: String) -> String? { r.headers.first { $0.name.lowercased() == name }?.value }
+        let preflight = try await server.request("OPTIONS", "/v1/database/anything/sql")
+        #expect(preflight.status == 204)
+        #expect(header(preflight, "access-control-allow-headers")?.contains("authorization") == true)
+        #expect(header(preflight, "access-control-allow-methods")?.contains("POST") == true)
+        let ping = try await server.request("GET", "/v1/ping")
+        #expect(header(ping, "access-control-allow-origin") == "*")
+    }
+
     @Test func httpErrorsAreClear() async throws {
         let server = try await ServerProcess.start(arguments: ["--in-memory"])
         defer { server.stop() }

@@ -45,7 +45,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let ctx = self.ctx
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let direct = Routes.serveDirectly(request, ctx) { response in
-                bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response) }
+                bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response()) }
             }
             if direct { return }
             Task {
@@ -58,6 +58,13 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ response: HTTPResponse) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
+        // Web pages on any origin may use the API: it authenticates with bearer tokens, not cookies.
+        headers.add(name: "access-control-allow-origin", value: "*")
+        if request.method == .OPTIONS {
+            headers.add(name: "access-control-allow-methods", value: "GET, POST, DELETE, OPTIONS")
+            headers.add(name: "access-control-allow-headers", value: "authorization, content-type")
+            headers.add(name: "access-control-max-age", value: "86400")
+        }
         let keepAlive = request.isKeepAlive && response.follow == nil
         if response.follow == nil {
             headers.add(name: "content-length", value: String(response.body.count))

@@ -32,10 +32,10 @@ enum Routes {
     }
 
     /// Serves `POST /v1/database/:name/sql` without the Swift task pool: the query runs as a job
-    /// on the database's worker, which hands the answer to `reply` (two thread hops fewer than
+    /// on the database's worker, which hands the answer (to be rendered) to `reply` (two thread hops fewer than
     /// ``handle(_:_:)``, which matters for small indexed queries). False for any other request.
     static func serveDirectly(
-        _ r: HTTPRequest, _ ctx: ServerContext, reply: @escaping @Sendable (HTTPResponse) -> Void
+        _ r: HTTPRequest, _ ctx: ServerContext, reply: @escaping @Sendable (@escaping @Sendable () -> HTTPResponse) -> Void
     ) -> Bool {
         guard r.method == .POST, let m = match("v1/database/:name/sql", r.path) else { return false }
         do throws(HTTPError) {
@@ -43,13 +43,14 @@ enum Routes {
             let (caller, _) = try ctx.caller(r)
             guard let text = String(validating: r.body, as: UTF8.self) else { throw HTTPError(400, "the SQL text is not valid UTF-8") }
             host.submit { db in
+                // The JSON text is written by whoever calls the closure (the event loop), not the worker.
                 switch host.sqlForHTTP(text, caller: caller, db) {
-                case .success(let results): reply(.json(.array(results)))
-                case .failure(let e): reply(.error(e))
+                case .success(let results): reply { .json(.array(results)) }
+                case .failure(let e): reply { .error(e) }
                 }
             }
         } catch {
-            reply(.error(error))
+            reply { .error(error) }
         }
         return true
     }
@@ -102,6 +103,10 @@ enum Routes {
                 try await ctx.registry.delete(m[0], caller: caller)
                 return .json(["deleted": .string(m[0])])
             }
+        case .OPTIONS:
+            // A browser's CORS preflight: any origin may call the API (it is token-authenticated,
+            // not cookie-authenticated); the allowed methods and headers come with every answer.
+            return HTTPResponse(status: .noContent, contentType: "text/plain", body: [])
         default: break
         }
         let known = ["v1/ping", "v1/identity", "v1/database", "v1/database/:n", "v1/database/:n/schema", "v1/database/:n/logs",
