@@ -1,2 +1,0 @@
-/// The Swift client SDK (placeholder until the SDK lands).
-public enum StarlingClientSDK {}
