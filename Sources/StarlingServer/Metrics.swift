@@ -13,7 +13,16 @@ import Synchronization
 enum ServerMetrics {
     static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Fan-out and reducer times live in microseconds to milliseconds: the default buckets start at 5 ms.
+        let fine: [Duration] = [
+            .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+            .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
+        factory.durationHistogramBuckets["starling_subscription_fanout_seconds"] = fine
+        factory.durationHistogramBuckets["starling_reducer_duration_seconds"] = fine
+        MetricsSystem.bootstrap(factory)
         return registry
     }()
 

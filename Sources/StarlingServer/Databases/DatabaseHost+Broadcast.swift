@@ -1,3 +1,4 @@
+import NIOCore
 import StarlingDurability
 import StarlingModuleHost
 import CoreMetrics
@@ -11,14 +12,14 @@ extension DatabaseHost {
     /// Queues one message for one client, in its format.
     func send(_ message: ServerMessage, to session: ClientSession) {
         switch session.format {
-        case .bsatn: deliver(message.bsatn, to: session, offset: nil)
-        case .json: deliver(Array(message.json(render).utf8), to: session, offset: nil)
+        case .bsatn: deliver(ByteBuffer(bytes: message.bsatn), to: session, offset: nil)
+        case .json: deliver(ByteBuffer(bytes: message.json(render).utf8), to: session, offset: nil)
         }
     }
 
     /// Queues a message for a client, or holds it while the client reads confirmed updates only
     /// and the transaction at `offset` (or a message before it) is not durable yet.
-    func deliver(_ bytes: [UInt8], to session: ClientSession, offset: UInt64?) {
+    func deliver(_ bytes: ByteBuffer, to session: ClientSession, offset: UInt64?) {
         if session.confirmed, let log = commitlog {
             let pending = offset.map { o in log.durableOffset.map { $0 < o } ?? true } ?? false
             if pending || !session.held.isEmpty {
@@ -71,18 +72,32 @@ extension DatabaseHost {
                 audience[id, default: (sub.session, [])].seen.append((u, sub.count))
             }
         }
-        if let callerSession, audience[callerSession.connectionId] == nil { audience[callerSession.connectionId] = (callerSession, []) }
-        guard !audience.isEmpty else { return }
+        // The caller first: its reply is written and flushed before the subscribers' updates.
+        var ordered: [(session: ClientSession, seen: [(update: Int, count: Int)])] = []
+        if let callerSession {
+            ordered.append(audience.removeValue(forKey: callerSession.connectionId) ?? (callerSession, []))
+        }
+        ordered += audience.values
+        guard !ordered.isEmpty else { return }
         let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
         var message = TransactionUpdate(
             status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
             reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
             executionMicros: result.duration.wholeMicroseconds)
         var fragments = UpdateFragments(updates: updates, render: render)
-        for (session, seen) in audience.values {
+        // Clients other than the caller that see the same parts get the same bytes: built once,
+        // and one buffer shared by all their writes.
+        var built: [MessageKey: ByteBuffer] = [:]
+        for (session, seen) in ordered {
             let isCaller = session === callerSession
-            message.reducerCall.requestId = isCaller ? requestId : 0
             let tables = fragments.tables(seen)
+            let key = MessageKey(format: session.format, parts: tables)
+            if !isCaller, let bytes = built[key] {
+                deliver(bytes, to: session, offset: result.offset)
+                continue
+            }
+            message.reducerCall.requestId = isCaller ? requestId : 0
+            let bytes: ByteBuffer
             switch session.format {
             case .bsatn:
                 var w = BSATNWriter(capacity: 128)
@@ -90,16 +105,24 @@ extension DatabaseHost {
                 w.writeLength(tables.count)
                 for t in tables { w.writeRaw(fragments.bsatn(t)) }
                 w.write(message.executionMicros)
-                deliver(w.bytes, to: session, offset: result.offset)
+                bytes = ByteBuffer(bytes: w.bytes)
             case .json:
-                let json = ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render)
-                deliver(Array(json.utf8), to: session, offset: result.offset)
+                bytes = ByteBuffer(bytes: ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8)
             }
+            if !isCaller { built[key] = bytes }
+            deliver(bytes, to: session, offset: result.offset)
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
     }
 
     func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }
+}
+
+/// Identifies a TransactionUpdate's bytes for clients other than the caller: their format and the
+/// table parts they see.
+struct MessageKey: Hashable {
+    var format: WireFormat
+    var parts: [UpdateFragments.Part]
 }
 
 /// The table updates of one transaction, encoded once per format however many clients see them.

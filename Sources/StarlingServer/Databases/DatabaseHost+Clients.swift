@@ -1,3 +1,4 @@
+import NIOCore
 import CoreMetrics
 import Foundation
 import NIOWebSocket
@@ -17,7 +18,7 @@ final class ClientSession {
     /// The client asked for updates of durable transactions only (`?confirmed=true`).
     let confirmed: Bool
     /// Messages held until their transaction is durable (confirmed reads), oldest first.
-    var held: [(offset: UInt64, bytes: [UInt8])] = []
+    var held: [(offset: UInt64, bytes: ByteBuffer)] = []
     /// Query sets by query id: the live queries of each (worker thread).
     var querySets: [UInt32: [SharedQuery]] = [:]
 

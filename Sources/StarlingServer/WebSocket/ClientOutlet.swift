@@ -22,10 +22,8 @@ final class ClientOutlet: Sendable {
     var isClosing: Bool { closing.load(ordering: .relaxed) }
 
     /// A frame carrying `bytes` as this client's format wants them (text for JSON, binary for BSATN).
-    func frame(_ bytes: [UInt8]) -> WebSocketFrame {
-        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        return WebSocketFrame(fin: true, opcode: format == .json ? .text : .binary, data: buffer)
+    func frame(_ buffer: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: format == .json ? .text : .binary, data: buffer)
     }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame allows),
@@ -77,15 +75,21 @@ struct Outbox {
     /// Queues `bytes` for `outlet`. Returns false (and closes the client) if the client is too far behind.
     @discardableResult
     mutating func send(_ bytes: [UInt8], to outlet: ClientOutlet) -> Bool {
+        send(ByteBuffer(bytes: bytes), to: outlet)
+    }
+
+    /// Queues `buffer` for `outlet`. One buffer may go to many clients: NIO writes share its storage.
+    @discardableResult
+    mutating func send(_ buffer: ByteBuffer, to outlet: ClientOutlet) -> Bool {
         if outlet.isClosing { return false }
-        let queued = outlet.queuedBytes.add(bytes.count, ordering: .relaxed).newValue
+        let queued = outlet.queuedBytes.add(buffer.readableBytes, ordering: .relaxed).newValue
         if queued > maxQueuedBytes {
             outlet.close(
                 code: .policyViolation,
                 reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
             return false
         }
-        pending.append((outlet, outlet.frame(bytes)))
+        pending.append((outlet, outlet.frame(buffer)))
         return true
     }
 
@@ -105,8 +109,10 @@ struct Outbox {
     /// count drops when the socket took the bytes.
     private static func write(_ items: [(ClientOutlet, WebSocketFrame)]) {
         var last: [ObjectIdentifier: (ClientOutlet, Int, Int)] = [:]  // outlet, index of last frame, bytes
+        var order: [ClientOutlet] = []  // flushed in the order they were queued (a reducer's caller first)
         for (i, (outlet, frame)) in items.enumerated() {
             let key = ObjectIdentifier(outlet)
+            if last[key] == nil { order.append(outlet) }
             let bytes = (last[key]?.2 ?? 0) + frame.data.readableBytes
             last[key] = (outlet, i, bytes)
         }
@@ -119,6 +125,6 @@ struct Outbox {
             promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
             outlet.channel.write(frame, promise: promise)
         }
-        for (outlet, _, _) in last.values { outlet.channel.flush() }
+        for outlet in order { outlet.channel.flush() }
     }
 }
