@@ -90,12 +90,12 @@ extension DatabaseHost {
         var built: [MessageKey: ByteBuffer] = [:]
         for (session, seen) in ordered {
             let isCaller = session === callerSession
-            let tables = fragments.tables(seen)
-            let key = MessageKey(format: session.format, parts: tables)
+            let key = MessageKey(format: session.format, seen: seen)
             if !isCaller, let bytes = built[key] {
                 deliver(bytes, to: session, offset: result.offset)
                 continue
             }
+            let tables = fragments.tables(seen)
             message.reducerCall.requestId = isCaller ? requestId : 0
             let bytes: ByteBuffer
             switch session.format {
@@ -118,11 +118,24 @@ extension DatabaseHost {
     func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }
 }
 
-/// Identifies a TransactionUpdate's bytes for clients other than the caller: their format and the
-/// table parts they see.
+/// Identifies a TransactionUpdate's bytes for clients other than the caller: their format and
+/// which updates they see how many times (in the order the registry listed them, the same for
+/// every client).
 struct MessageKey: Hashable {
     var format: WireFormat
-    var parts: [UpdateFragments.Part]
+    /// Update index and subscription count, flattened.
+    var seen: [Int]
+
+    init(format: WireFormat, seen: [(update: Int, count: Int)]) {
+        self.format = format
+        var flat: [Int] = []
+        flat.reserveCapacity(seen.count * 2)
+        for (u, c) in seen {
+            flat.append(u)
+            flat.append(c)
+        }
+        self.seen = flat
+    }
 }
 
 /// The table updates of one transaction, encoded once per format however many clients see them.
