@@ -1,7 +1,5 @@
 // Apps import only StarlingClient: the value types (Identity, Timestamp, AlgebraicValue, BSATN
-// readers and writers, ...) come with it, and so do the types generated bindings use.
+// readers and writers, ...) and the protocol's types (WireFormat, ServerMessage, ...) come with
+// it, and so do the types generated bindings use.
+@_exported public import StarlingProtocol
 @_exported public import StarlingTypes
-public import StarlingProtocol
-
-/// How the client speaks to the server: `.bsatn` (binary frames, the default) or `.json` (text frames).
-public typealias WireFormat = StarlingProtocol.WireFormat

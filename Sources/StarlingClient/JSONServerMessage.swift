@@ -31,8 +31,8 @@ enum JSONServerMessage {
                 ? .subscribeApplied(requestId: requestId, queryId: queryId, tables: tables, executionMicros: micros)
                 : .unsubscribeApplied(requestId: requestId, queryId: queryId, tables: tables, executionMicros: micros)
         case "SubscriptionError":
-            let requestId = body["request_id"].flatMap { $0.isNull ? nil : $0 }
-            let queryId = body["query_id"].flatMap { $0.isNull ? nil : $0 }
+            let requestId = nonNull(body["request_id"])
+            let queryId = nonNull(body["query_id"])
             return .subscriptionError(
                 requestId: try requestId.map { v throws(StarlingError) in try u32(v, "request_id") },
                 queryId: try queryId.map { v throws(StarlingError) in try u32(v, "query_id") },
@@ -121,6 +121,12 @@ enum JSONServerMessage {
             values.append(x)
         }
         return AlgebraicValue.product(values).bsatn
+    }
+
+    /// The value unless it is missing or JSON `null` (JSONValue is `nil`-literal convertible, so spell it out).
+    private static func nonNull(_ v: JSONValue?) -> JSONValue? {
+        guard let v, !v.isNull else { return nil }
+        return v
     }
 
     private static func failure(_ what: String) -> StarlingError {
