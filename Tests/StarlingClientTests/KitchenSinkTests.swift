@@ -1,4 +1,5 @@
 import Foundation
+import Observation
 import StarlingClient
 import Testing
 
@@ -254,6 +255,33 @@ struct KitchenSink {
             if case .transaction(let t) = e { kinds.append(t.reducer) }
         }
         #expect(kinds == ["set_team"], "the event stream ends when the connection closes")
+    }
+}
+
+/// The SwiftUI model, on the main actor (Observation ships with the toolchain on Linux too).
+@Suite struct ObservableTableTests {
+    @Test @MainActor func followsTheCacheAndNotifiesObservers() async throws {
+        let ks = try await KitchenSink.start()
+        defer { ks.server.stop() }
+        let conn = try await ks.connect(.bsatn)
+        try await conn.reducers.setTeam(id: 2, name: "blue")
+        _ = try await conn.subscribe(["SELECT * FROM team"])
+        let model = ObservableTable(conn.db.team, sortedBy: { $0.id < $1.id })
+        #expect(model.rows == [Team(id: 2, name: "blue")])
+        let changed = Recorder<Int>()
+        withObservationTracking { _ = model.rows } onChange: { changed.append(1) }
+        try await conn.reducers.setTeam(id: 1, name: "red")
+        try await waitUntil("the insert") { model.rows.count == 2 }
+        #expect(model.rows == [Team(id: 1, name: "red"), Team(id: 2, name: "blue")] && changed.count == 1)
+        try await conn.reducers.setTeam(id: 2, name: "navy")
+        try await waitUntil("the update") { model.rows.last?.name == "navy" }
+        try await ks.server.sql(ks.database, "DELETE FROM team WHERE id = 1", token: ks.owner)
+        try await waitUntil("the delete") { model.rows.count == 1 }
+        #expect(model.rows == [Team(id: 2, name: "navy")] && model.version == 3)
+        model.stop()
+        try await conn.reducers.setTeam(id: 3, name: "gold")
+        #expect(conn.db.team.count == 2 && model.rows.count == 1)
+        await conn.close()
     }
 }
 

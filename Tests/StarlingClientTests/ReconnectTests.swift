@@ -25,6 +25,9 @@ import Testing
             }
         }
         _ = try await conn.subscribe(["SELECT * FROM team"], onApplied: { applied.append($0) })
+        try await conn.reducers.addPlayers(prefix: "p", count: 2)
+        let players = try await conn.subscribe(["SELECT * FROM player"])
+        let playerEvents = record(conn.db.player)
         let (identity, firstConnection) = (conn.identity, conn.connectionId)
         events.removeAll()
 
@@ -32,6 +35,10 @@ import Testing
         try await waitUntil("the drop") { !conn.isConnected }
         let offline = await #expect(throws: StarlingError.self) { try await conn.reducers.setTeam(id: 9, name: "x") }
         #expect(offline?.code == .notConnected)
+        // Offline, a set can still be dropped (it is not resubscribed) and one added (sent once back).
+        let unsubscribing = Task { try await players.unsubscribe() }
+        let subscribing = Task { try await conn.subscribe(["SELECT * FROM tick_log"]) }
+        try await waitUntil("the offline unsubscribe") { players.state == .unsubscribing }
         server = try await TestServer.start(directory: server.directory, port: server.port, inMemory: false)
         // While the client waits: 1 unchanged, 2 renamed, 3 deleted, 4 new.
         try await server.sql(
@@ -44,6 +51,10 @@ import Testing
         #expect(teams.rows.sorted { $0.id < $1.id }.map(\.name) == ["red", "navy", "gold"])
         #expect(lifecycle.all.count == 2 && lifecycle.all.first?.hasPrefix("disconnected") == true && lifecycle.all.last == "connected reconnected=true")
         #expect(conn.identity == identity && conn.connectionId != firstConnection && conn.isConnected)
+        try await unsubscribing.value
+        #expect(try await subscribing.value.state == .applied && players.state == .ended)
+        #expect(playerEvents.all.map { "\($0.kind) \($0.eventKind)" } == ["delete reconnect", "delete reconnect"])
+        #expect(conn.db.player.count == 0)
 
         // Live again.
         events.removeAll()

@@ -214,7 +214,7 @@ func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 
 /// Waits until `condition()` holds (polling every 10 ms), or fails after `timeout`.
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
+    _ what: String, timeout: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation, _ condition: () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
