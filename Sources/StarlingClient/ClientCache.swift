@@ -62,8 +62,11 @@ final class ClientCache {
         listeners[table, default: []].append((id, listener))
     }
 
-    func removeListener(_ table: String, id: UInt64) {
-        listeners[table]?.removeAll { $0.id == id }
+    /// Removes a registration; returns it so that it is released after the lock (its closures
+    /// may hold objects whose deinit uses the connection).
+    func removeListener(_ table: String, id: UInt64) -> [RowListener] {
+        guard let i = listeners[table]?.firstIndex(where: { $0.id == id }) else { return [] }
+        return [listeners[table]!.remove(at: i).listener]
     }
 
     /// Applies the rows one message inserts into and deletes from one table. Returns the
@@ -99,8 +102,10 @@ final class ClientCache {
 
     /// Removes every callback; returns the `finish` calls of the streams among them.
     func removeAllListeners() -> [Effect] {
-        defer { listeners = [:] }
-        return listeners.values.flatMap { $0.compactMap(\.listener.finish) }
+        let removed = listeners
+        listeners = [:]
+        // The last effect releases the callbacks, outside the lock.
+        return removed.values.flatMap { $0.compactMap(\.listener.finish) } + [{ withExtendedLifetime(removed) {} }]
     }
 
     /// Every table's rows, for ``reconcile(_:context:)`` after a resynchronization.

@@ -145,6 +145,8 @@ struct ConnectionState {
             { unsubscribed.resolve(unsubscribeError.map { .failure($0) } ?? .success(())) },
         ]
         if let error, notify { effects += set.errorListeners.map { l in { l.f(error) } } }
+        let released = (set.appliedListeners, set.errorListeners)
+        effects.append { withExtendedLifetime(released) {} }  // callbacks are released after the lock
         set.appliedListeners = []
         set.errorListeners = []
         querySets[queryId] = set
@@ -163,7 +165,8 @@ struct ConnectionState {
         for queryId in querySets.keys.sorted() { effects += endSet(queryId, error: error, notify: false) }
         resync = nil
         effects += cache.removeAllListeners()
-        effects += eventListeners.compactMap(\.finish)
+        let released = eventListeners
+        effects += released.compactMap(\.finish) + [{ withExtendedLifetime(released) {} }]
         eventListeners = []
         return effects
     }

@@ -84,9 +84,12 @@ extension StarlingConnection {
             return id
         }
         return CallbackHandle { [weak self] in
-            self?.state.withLock { s in
+            // Returned so that the callbacks are released after the lock.
+            _ = self?.state.withLock { s in
+                let removed = (s.querySets[queryId]?.appliedListeners.filter { $0.id == id }, s.querySets[queryId]?.errorListeners.filter { $0.id == id })
                 s.querySets[queryId]?.appliedListeners.removeAll { $0.id == id }
                 s.querySets[queryId]?.errorListeners.removeAll { $0.id == id }
+                return removed
             }
         }
     }
@@ -208,7 +211,12 @@ public final class Subscription: Sendable {
         self.queries = queries
     }
 
-    deinit { connection.forgetSet(queryId) }
+    deinit {
+        // Not inline: the handle may be released while the connection's lock is held (by a
+        // callback that captured it being dropped), and the lock is not reentrant.
+        let (connection, queryId) = (connection, queryId)
+        Task { connection.forgetSet(queryId) }
+    }
 
     /// Where the set is: pending, applied, unsubscribing or ended.
     public var state: SubscriptionState { connection.subscriptionState(queryId) }

@@ -22,6 +22,9 @@ import StarlingProtocol
 /// (deletes, updates, inserts, then `onApplied`, then resuming waiting calls) — one at a time,
 /// outside the lock, so callbacks may read the cache and start new requests. A callback that
 /// blocks delays every later message; hand long work to a task.
+///
+/// **Lifetime.** An open connection keeps itself alive (its receive task holds it) until
+/// ``close()`` or until reconnecting gives up; call ``close()`` when done.
 public final class StarlingConnection: Sendable {
     /// The server's HTTP base URL, `http://host:port`.
     public let baseURL: String
@@ -164,7 +167,7 @@ public final class StarlingConnection: Sendable {
             return (id, snapshot(s.cache.table(name)), s.phase == .closed)
         }
         if closed { listener.finish?() }
-        return (value, CallbackHandle { [weak self] in self?.state.withLock { $0.cache.removeListener(name, id: id) } })
+        return (value, CallbackHandle { [weak self] in _ = self?.state.withLock { $0.cache.removeListener(name, id: id) } })
     }
 
     // MARK: - Client events
@@ -193,7 +196,10 @@ public final class StarlingConnection: Sendable {
             return (id, s.phase == .closed)
         }
         if closed { finish?() }
-        return CallbackHandle { [weak self] in self?.state.withLock { $0.eventListeners.removeAll { $0.id == id } } }
+        return CallbackHandle { [weak self] in
+            // Returned so that the callback is released after the lock.
+            _ = self?.state.withLock { s in s.eventListeners.firstIndex { $0.id == id }.map { s.eventListeners.remove(at: $0) } }
+        }
     }
 
     /// Runs callbacks collected under the lock, in order.

@@ -26,7 +26,9 @@ struct TypeScriptGenerator {
     func generate() -> String {
         let sdk = Naming.jsString(sdkImport)
         var out = header.split(separator: "\n", omittingEmptySubsequences: false).map { "// " + $0 }.joined(separator: "\n")
-        out += "\n\nimport { encode, parseType, toHex } from \(sdk);\n\n"
+        // Finders on columns other than the primary key compare values by their BSATN.
+        let scans = schema.tables.contains { t in ModuleSchema.singleColumnIndexes(t).contains { $0.column != t.primaryKey } }
+        out += scans ? "\n\nimport { encode, parseType, toHex } from \(sdk);\n\n" : "\n\n"
         out += "/** @typedef {import(\(sdk)).StarlingClient} StarlingClient */\n"
         for t in ["Identity", "ConnectionId", "Timestamp", "TimeDuration", "TableCache"] {
             out += "/** @typedef {import(\(sdk)).\(t)} \(t) */\n"
@@ -34,7 +36,7 @@ struct TypeScriptGenerator {
         out += "/** What a row callback is told (`event`: subscribe, unsubscribe, transaction or reconnect). @typedef {{ event: string, transaction?: object, queryId?: number }} EventContext */\n"
         out += "/** The outcome of a committed reducer call. @typedef {Awaited<ReturnType<StarlingClient['call']>>} CallResult */\n"
         for d in registry.decls { out += "\n" + typedef(d) }
-        out += "\n" + helpers()
+        if scans { out += "\n" + helpers() }
         for (d, cls, _) in tableClasses() { out += "\n" + tableClass(d, cls) }
         out += "\n" + remoteTables() + "\n" + remoteReducers()
         return out
@@ -159,8 +161,12 @@ struct TypeScriptGenerator {
         out += "  /** Every cached row, each once. @returns {\(row)[]} */\n  rows() {\n    return this.cache.rows();\n  }\n\n"
         out += "  /** The number of cached rows. @returns {number} */\n  count() {\n    return this.cache.count();\n  }\n\n"
         out += "  /** @returns {IterableIterator<\(row)>} */\n  [Symbol.iterator]() {\n    return this.cache[Symbol.iterator]();\n  }\n\n"
-        for (kind, params) in [("Insert", "row: \(row)"), ("Delete", "row: \(row)"), ("Update", "oldRow: \(row), newRow: \(row)")] {
-            out += "  /**\n   * Calls `f` on each \(kind.lowercased()) of a cached row. Returns a function that removes `f`.\n"
+        let callbacks = [
+            ("Insert", "row: \(row)", "when a row enters the cache"), ("Delete", "row: \(row)", "when a row leaves the cache"),
+            ("Update", "oldRow: \(row), newRow: \(row)", "when one message replaces a row by one with the same primary key"),
+        ]
+        for (kind, params, when) in callbacks {
+            out += "  /**\n   * Calls `f` \(when). Returns a function that removes `f`.\n"
             out += "   * @param {(\(params), ctx: EventContext) => void} f @returns {() => void}\n   */\n"
             out += "  on\(kind)(f) {\n    return this.cache.on\(kind)(f);\n  }\n\n"
         }

@@ -25,8 +25,8 @@ struct GenerateCommand: ParsableCommand {
             `conn.db.verify()` (Swift) reports bindings that no longer match a database.
 
             Examples:
-              starling generate --lang swift --project-path . --out-dir ../client/Sources/Client
-              starling generate --lang typescript --wasm module.wasm --out-dir web/src --sdk-import ./starling/index.js
+              starling generate --lang swift --project-path . --out-dir Sources/App
+              starling generate --lang typescript --wasm chat.wasm --out-dir web
             """
     )
 
