@@ -91,8 +91,13 @@ final class ChatProcess: @unchecked Sendable {
     private let collected = Text()
 
     init(server: TestServer, tokenFile: String) throws {
+        let executable = TestServer.productsDirectory.appendingPathComponent("quickstart-chat-client")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            // The test target cannot depend on an executable of its own package; `swift build` builds it.
+            throw TestFailure("no \(executable.path): build it first (`swift build --product quickstart-chat-client`)")
+        }
         process = Process()
-        process.executableURL = TestServer.productsDirectory.appendingPathComponent("quickstart-chat-client")
+        process.executableURL = executable
         process.arguments = ["--server", server.url, "--database", "chat", "--token-file", tokenFile]
         input = Pipe()
         let output = Pipe()
