@@ -146,6 +146,7 @@ let package = Package(
             name: "StarlingCLI",
             dependencies: [
                 "StarlingTypes", "StarlingStore", "StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCodegen",
+                "StarlingModuleHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,7 +212,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingClientTests",
-            dependencies: ["StarlingClient", "StarlingCodegen", "StarlingCLI", "starling", "starling-macros"],
+            dependencies: [
+                "StarlingClient", "StarlingCodegen", "StarlingCLI", "StarlingNetClient", "StarlingProtocol", "starling",
+                "starling-macros", "quickstart-chat-client",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -48,7 +48,7 @@ extension ServerMessage {
                 "request_id": r.map { .integer($0) } ?? .null, "query_id": q.map { .integer($0) } ?? .null, "error": .string(error),
             ]
         case .transactionUpdate(let u):
-            return Self.transactionJSON(u, tables: u.tables.map { $0.json(render) }, render: render)
+            return Self.transactionBody(u, tables: u.tables.map { $0.json(render) }, render: render)
         case .oneOffQueryResponse(let r, let error, let tables, let micros):
             let ts: [JSONValue] = tables.map { t in
                 let type = t.rowType
@@ -68,6 +68,11 @@ extension ServerMessage {
     /// A TransactionUpdate message whose table updates were rendered already (a server renders
     /// each table's update once and shares it between the clients that see it).
     public static func transactionJSON(_ u: TransactionUpdate, tables: [JSONValue], render: JSONRendering) -> JSONValue {
+        .object([(key: "TransactionUpdate", value: transactionBody(u, tables: tables, render: render))])
+    }
+
+    /// The fields of a TransactionUpdate (what ``transactionJSON(_:tables:render:)`` wraps).
+    static func transactionBody(_ u: TransactionUpdate, tables: [JSONValue], render: JSONRendering) -> JSONValue {
         let status: JSONValue
         switch u.status {
         case .committed: status = "committed"
@@ -86,7 +91,7 @@ extension ServerMessage {
             "tables": .array(tables),
             "execution_micros": .integer(u.executionMicros),
         ]
-        return .object([(key: "TransactionUpdate", value: body)])
+        return body
     }
 }
 
