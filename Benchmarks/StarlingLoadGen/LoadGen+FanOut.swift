@@ -9,17 +9,7 @@ extension LoadGen {
     /// `--fanout`: setup as for the load runs, then one ``FanOutRun``, the balance check and the report.
     /// Returns whether the run was clean and the check passed.
     static func runFanOut(_ o: Options, server: ServerProcess?, group: MultiThreadedEventLoopGroup) async throws -> Bool {
-        let baseURL = server?.url ?? o.serverURL!
-        let pid = server?.pid ?? o.serverPID
-        say("server       \(baseURL)" + (pid.map { " pid \($0)" } ?? " (pid unknown: no server CPU figures)"))
-        let wasm = try readFile(o.wasmPath)
-        let t = monotonicNanos()
-        let setup = try await BankSetup.publish(baseURL: baseURL, wasm: wasm, group: group)
-        try await setup.openAccounts(o.accounts, balance: openingBalance, chunk: o.openChunk)
-        say(
-            "setup        database \(setup.database): \(o.accounts) accounts x \(openingBalance) in \(seconds(since: t)) s; "
-                + "client: \(o.clientThreads) event loop thread(s)"
-        )
+        let (setup, pid) = try await setUpBank(o, server: server, group: group, note: "; client: \(o.clientThreads) event loop thread(s)")
         let result = try await FanOutRun(options: o, setup: setup, group: group, serverPID: pid).run()
         for line in FanOutReport.lines(result) { say(line) }
         var check: BankSetup.Check?

@@ -51,19 +51,25 @@ struct LoadGen {
         exit(ok ? 0 : 1)
     }
 
-    /// Setup, the runs, the check and the report. Returns whether everything passed.
-    static func run(_ o: Options, server: ServerProcess?, group: MultiThreadedEventLoopGroup) async throws -> Bool {
+    /// Names the server, publishes the bank module and opens the accounts (every mode starts so).
+    static func setUpBank(_ o: Options, server: ServerProcess?, group: MultiThreadedEventLoopGroup, note: String = "")
+        async throws -> (setup: BankSetup, pid: Int32?)
+    {
         let baseURL = server?.url ?? o.serverURL!
         let pid = server?.pid ?? o.serverPID
         say("server       \(baseURL)" + (pid.map { " pid \($0)" } ?? " (pid unknown: no server CPU figures)"))
         let wasm = try readFile(o.wasmPath)
-        var t = monotonicNanos()
+        let t = monotonicNanos()
         let setup = try await BankSetup.publish(baseURL: baseURL, wasm: wasm, group: group)
         try await setup.openAccounts(o.accounts, balance: openingBalance, chunk: o.openChunk)
-        say(
-            "setup        database \(setup.database): \(o.accounts) accounts x \(openingBalance) in \(seconds(since: t)) s"
-        )
-        t = monotonicNanos()
+        say("setup        database \(setup.database): \(o.accounts) accounts x \(openingBalance) in \(seconds(since: t)) s\(note)")
+        return (setup, pid)
+    }
+
+    /// Setup, the runs, the check and the report. Returns whether everything passed.
+    static func run(_ o: Options, server: ServerProcess?, group: MultiThreadedEventLoopGroup) async throws -> Bool {
+        let (setup, pid) = try await setUpBank(o, server: server, group: group)
+        var t = monotonicNanos()
         let pool = CallPool(
             size: o.poolSize,
             accounts: o.accounts,

@@ -71,15 +71,51 @@ function hexNumberToLeBytes(hexNumber, size) {
 }
 
 /**
- * The identity of a client or database: a 256-bit number, shown as 64 hex digits (most
- * significant first), 32 little-endian bytes on the wire.
+ * A fixed-width unsigned number kept as lowercase hex (most significant first) and sent as
+ * little-endian bytes: what Identity and ConnectionId share.
  */
-export class Identity {
-  /** @param {string} hex 64 lowercase hex digits, most significant first (use `fromHex` for other forms) */
+class HexNumber {
+  /** Wire bytes; each subclass sets its own. */
+  static byteWidth = 0;
+
+  /** @param {string} hex lowercase hex digits, most significant first, full width */
   constructor(hex) {
     /** @readonly @type {string} */
     this.hex = hex;
   }
+
+  /** The wire bytes, least significant first. @returns {Uint8Array} */
+  toBytes() {
+    return hexNumberToLeBytes(this.hex, /** @type {typeof HexNumber} */ (this.constructor).byteWidth);
+  }
+
+  /** The hex digits, most significant first. @returns {string} */
+  toHexString() {
+    return this.hex;
+  }
+
+  /** @returns {string} */
+  toString() {
+    return this.hex;
+  }
+
+  /** @returns {string} */
+  toJSON() {
+    return this.hex;
+  }
+
+  /** @param {HexNumber | null | undefined} other @returns {boolean} */
+  equals(other) {
+    return other instanceof this.constructor && other.hex === this.hex;
+  }
+}
+
+/**
+ * The identity of a client or database: a 256-bit number, shown as 64 hex digits (most
+ * significant first), 32 little-endian bytes on the wire.
+ */
+export class Identity extends HexNumber {
+  static byteWidth = 32;
 
   /**
    * Parses 1–64 hex digits (optional `0x`, either case), zero-extended.
@@ -99,40 +135,11 @@ export class Identity {
     if (bytes.length !== 32) throw new StarlingError('INVALID_IDENTITY', `an identity is 32 bytes, got ${bytes.length}`);
     return new Identity(leBytesToHexNumber(bytes));
   }
-
-  /** The 32 wire bytes, least significant first. @returns {Uint8Array} */
-  toBytes() {
-    return hexNumberToLeBytes(this.hex, 32);
-  }
-
-  /** 64 hex digits, most significant first. @returns {string} */
-  toHexString() {
-    return this.hex;
-  }
-
-  /** @returns {string} */
-  toString() {
-    return this.hex;
-  }
-
-  /** @returns {string} */
-  toJSON() {
-    return this.hex;
-  }
-
-  /** @param {Identity | null | undefined} other @returns {boolean} */
-  equals(other) {
-    return other instanceof Identity && other.hex === this.hex;
-  }
 }
 
 /** Identifies one connection of a client: a 128-bit number (32 hex digits; 16 LE wire bytes). */
-export class ConnectionId {
-  /** @param {string} hex 32 lowercase hex digits, most significant first */
-  constructor(hex) {
-    /** @readonly @type {string} */
-    this.hex = hex;
-  }
+export class ConnectionId extends HexNumber {
+  static byteWidth = 16;
 
   /** @param {string} hex 1–32 hex digits @returns {ConnectionId} */
   static fromHex(hex) {
@@ -150,34 +157,9 @@ export class ConnectionId {
     return new ConnectionId(value.toString(16).padStart(32, '0'));
   }
 
-  /** @returns {Uint8Array} */
-  toBytes() {
-    return hexNumberToLeBytes(this.hex, 16);
-  }
-
   /** @returns {bigint} */
   toBigInt() {
     return BigInt(`0x${this.hex}`);
-  }
-
-  /** @returns {string} */
-  toHexString() {
-    return this.hex;
-  }
-
-  /** @returns {string} */
-  toString() {
-    return this.hex;
-  }
-
-  /** @returns {string} */
-  toJSON() {
-    return this.hex;
-  }
-
-  /** @param {ConnectionId | null | undefined} other @returns {boolean} */
-  equals(other) {
-    return other instanceof ConnectionId && other.hex === this.hex;
   }
 }
 
