@@ -40,10 +40,10 @@ extension Binder {
         switch o {
         case .column(let ref): return .column(try column(ref))
         case .literal(let lit):
-            if case .null = lit.kind { return .value(.option(nil), .option(.bool)) }
+            if case .null = lit.kind { return .value(.option(nil), .option(.bool), .none) }
             do throws(CoercionFailure) {
                 let (v, t) = try lit.defaultValue(sender: context.caller)
-                return .value(v, t)
+                return .value(v, t, origin(lit, t, natural: true))
             } catch {
                 throw SQLError(error.code, error.reason, at: lit.position)
             }
@@ -65,10 +65,10 @@ extension Binder {
         switch (l, r) {
         case (.column, .literal(let lit)):
             left = try operand(l)
-            right = .value(try literal(lit, for: left), left.type)
+            right = .value(try literal(lit, for: left), left.type, origin(lit, left.type, natural: false))
         case (.literal(let lit), .column):
             right = try operand(r)
-            left = .value(try literal(lit, for: right), right.type)
+            left = .value(try literal(lit, for: right), right.type, origin(lit, right.type, natural: false))
         default:
             left = try operand(l)
             right = try operand(r)
@@ -90,10 +90,21 @@ extension Binder {
         try value(lit, as: column.type) { "cannot compare \(describe(column)) (\(column.type)) with \($0)" }
     }
 
+    /// Where a literal's value comes from, when ``tagsLiterals`` and it is a number, string or hex
+    /// literal (the literals ``QueryCache`` treats as parameters).
+    private func origin(_ lit: Literal, _ type: AlgebraicType, natural: Bool) -> LiteralOrigin {
+        guard tagsLiterals else { return .none }
+        switch lit.kind {
+        case .integer, .float, .string, .hex:
+            return LiteralOrigin(offset: lit.position.offset, type: type, natural: natural)
+        case .bool, .null, .parameter: return .none
+        }
+    }
+
     private func describe(_ o: BoundOperand) -> String {
         switch o {
         case .column(let c): "column `\(c.display)`"
-        case .value(let v, _): v.sqlLiteral
+        case .value(let v, _, _): v.sqlLiteral
         }
     }
 }

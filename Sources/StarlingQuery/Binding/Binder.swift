@@ -7,6 +7,9 @@ struct Binder {
     /// The positions of `tables` in scope (an ON condition sees only the tables joined so far).
     var visible: [Int]
     var context: QueryContext
+    /// Whether typed literals remember where the query text wrote them (``LiteralOrigin``): set for
+    /// the query's own conditions, not for row-level security filters, which come from elsewhere.
+    var tagsLiterals = false
 
     init(tables: [BoundTable], visible: [Int]? = nil, context: QueryContext) {
         self.tables = tables

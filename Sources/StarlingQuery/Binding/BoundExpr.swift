@@ -1,14 +1,32 @@
 import StarlingTypes
 
+/// Which literal of the query text a constant in a bound expression or plan was written as
+/// (``QueryCache`` substitutes new values for them). Not part of equality: two constants are equal
+/// when their values are, wherever they were written.
+struct LiteralOrigin: Hashable, Sendable {
+    /// The literal's byte offset in the query text; nil for constants the text did not write as a
+    /// number, string or hex literal (`:sender`, TRUE, NULL, row-level security filters).
+    var offset: Int?
+    /// The type the literal was given.
+    var type: AlgebraicType? = nil
+    /// Whether that is the literal's own type (compared with another literal) rather than a column's.
+    var natural = false
+
+    static let none = LiteralOrigin(offset: nil)
+
+    static func == (a: LiteralOrigin, b: LiteralOrigin) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
+}
+
 /// A comparison side after name resolution: a column slot or a typed value.
 enum BoundOperand: Hashable, Sendable {
     case column(ColumnSlot)
-    case value(AlgebraicValue, AlgebraicType)
+    case value(AlgebraicValue, AlgebraicType, LiteralOrigin)
 
     var type: AlgebraicType {
         switch self {
         case .column(let c): c.type
-        case .value(_, let t): t
+        case .value(_, let t, _): t
         }
     }
 
@@ -20,14 +38,14 @@ enum BoundOperand: Hashable, Sendable {
     @inline(__always) func value(in row: [AlgebraicValue], base: Int) -> AlgebraicValue {
         switch self {
         case .column(let c): row[c.slot - base]
-        case .value(let v, _): v
+        case .value(let v, _, _): v
         }
     }
 
     var sql: String {
         switch self {
         case .column(let c): c.display
-        case .value(let v, _): v.sqlLiteral
+        case .value(let v, _, _): v.sqlLiteral
         }
     }
 }

@@ -53,7 +53,7 @@ extension SelectExecutor {
 
     private static func resolve(_ s: KeySource, _ outer: [AlgebraicValue]) -> AlgebraicValue {
         switch s {
-        case .value(let v): v
+        case .value(let v, _): v
         case .column(let c): outer[c.slot]
         }
     }

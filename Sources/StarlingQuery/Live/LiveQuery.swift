@@ -131,7 +131,7 @@ struct PruneKey: Hashable, Sendable {
             guard case .compare(let l, .equal, let r) = c else { continue }
             let pair: (ColumnSlot, AlgebraicValue, AlgebraicType)
             switch (l, r) {
-            case (.column(let col), .value(let v, let t)), (.value(let v, let t), .column(let col)): pair = (col, v, t)
+            case (.column(let col), .value(let v, let t, _)), (.value(let v, let t, _), .column(let col)): pair = (col, v, t)
             default: continue
             }
             let (col, value, type) = pair

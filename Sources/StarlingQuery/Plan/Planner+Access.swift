@@ -19,13 +19,13 @@ extension Planner {
         for (k, e) in conditions {
             guard let (column, op, other) = Self.columnCondition(e, table: i) else { continue }
             switch other {
-            case .value(let v, _):
+            case .value(let v, _, let origin):
                 if op == .notEqual { continue }
                 if op != .equal {
                     if case .option = column.type { continue }
                     guard ValueOrder.isOrdered(column.type) else { continue }
                 }
-                byColumn[column.column, default: []].append(Candidate(condition: k, op: op, source: .value(v)))
+                byColumn[column.column, default: []].append(Candidate(condition: k, op: op, source: .value(v, origin)))
             case .column(let outer):
                 // Lookups by an outer column need the exact key type.
                 guard op == .equal, isBound(outer.table), outer.type == column.type else { continue }
@@ -64,12 +64,12 @@ extension Planner {
         var upper: RangeBound?
         if key.count < columns.count {
             for cand in byColumn[columns[key.count]] ?? [] {
-                guard case .value(let v) = cand.source else { continue }
+                guard case .value(let v, let origin) = cand.source else { continue }
                 switch cand.op {
                 case .greater where lower == nil, .greaterOrEqual where lower == nil:
-                    lower = RangeBound(value: v, inclusive: cand.op == .greaterOrEqual)
+                    lower = RangeBound(value: v, inclusive: cand.op == .greaterOrEqual, origin: origin)
                 case .less where upper == nil, .lessOrEqual where upper == nil:
-                    upper = RangeBound(value: v, inclusive: cand.op == .lessOrEqual)
+                    upper = RangeBound(value: v, inclusive: cand.op == .lessOrEqual, origin: origin)
                 default: continue
                 }
                 used.append(cand.condition)

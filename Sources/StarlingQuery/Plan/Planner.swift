@@ -23,11 +23,14 @@ struct Planner<Reader: StoreReading> {
     func conditions(_ select: Select, _ tables: [BoundTable]) throws(SQLError) -> [BoundExpr] {
         var conditions: [BoundExpr] = []
         for (k, join) in select.joins.enumerated() {
-            let scoped = Binder(tables: tables, visible: Array(0...(k + 1)), context: context)
+            var scoped = Binder(tables: tables, visible: Array(0...(k + 1)), context: context)
+            scoped.tagsLiterals = true
             conditions += try scoped.bind(join.condition).conjuncts
         }
         if let filter = select.filter {
-            conditions += try Binder(tables: tables, context: context).bind(filter).conjuncts
+            var binder = Binder(tables: tables, context: context)
+            binder.tagsLiterals = true
+            conditions += try binder.bind(filter).conjuncts
         }
         return conditions + (try rowFilters(tables))
     }

@@ -3,13 +3,13 @@ import StarlingTypes
 /// Where a key column's value comes from in an index lookup.
 enum KeySource: Hashable, Sendable {
     /// A constant from the query.
-    case value(AlgebraicValue)
+    case value(AlgebraicValue, LiteralOrigin)
     /// A column of a table joined earlier (index nested-loop join).
     case column(ColumnSlot)
 
     var sql: String {
         switch self {
-        case .value(let v): v.sqlLiteral
+        case .value(let v, _): v.sqlLiteral
         case .column(let c): c.display
         }
     }
@@ -19,6 +19,7 @@ enum KeySource: Hashable, Sendable {
 struct RangeBound: Hashable, Sendable {
     var value: AlgebraicValue
     var inclusive: Bool
+    var origin: LiteralOrigin
 }
 
 /// How the rows of one table are read.

@@ -5,6 +5,9 @@ struct Parser {
 
     init(_ text: String) throws(SQLError) { tokens = try Lexer.tokenize(text) }
 
+    /// A parser over tokens from ``Lexer/tokenize(_:)`` (ending with `.end`).
+    init(tokens: [Token]) { self.tokens = tokens }
+
     var current: Token { tokens[index] }
 
     mutating func advance() { if index < tokens.count - 1 { index += 1 } }

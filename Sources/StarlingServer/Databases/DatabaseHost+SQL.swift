@@ -18,20 +18,22 @@ extension DatabaseHost {
     }
 
     /// Parses and runs SQL on the worker thread.
+    /// Reads go through the database's ``QueryCache`` (repeated query shapes skip parsing and planning).
     func runSQL(_ text: String, caller: Identity, _ db: ModuleDatabase) -> Result<[QueryResult], SQLError> {
-        let statements: [SQL.Statement]
-        do { statements = try SQL.parse(text) } catch { return .failure(error) }
         let context: QueryContext
         switch queryContext(caller, isOwner: caller == db.info.owner) {
         case .success(let c): context = c
         case .failure(let e): return .failure(e)
         }
-        guard statements.contains(where: \.isDML) else {
-            do {
-                return .success(try db.store.read { tx throws(SQLError) in try QueryEngine.query(statements, in: tx, context: context) })
-            } catch {
-                return .failure(error)
+        let statements: [SQL.Statement]
+        do {
+            let cache = queryCache
+            switch try db.store.read({ tx throws(SQLError) in try cache.run(text, in: tx, context: context) }) {
+            case .read(let results): return .success(results)
+            case .write(let s): statements = s
             }
+        } catch {
+            return .failure(error)
         }
         let (result, call) = db.transaction("__sql__", caller: caller) { tx throws(SQLError) in
             try QueryEngine.execute(statements, in: tx, context: context)

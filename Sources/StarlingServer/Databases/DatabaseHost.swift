@@ -38,6 +38,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     let subscriptions = SubscriptionRegistry()
     /// The module's row-level security, or why it does not parse.
     var rowSecurity: Result<RowLevelSecurity, SQLError>
+    /// Plans of recent SQL reads by shape (emptied when the module changes).
+    let queryCache = QueryCache()
     var outbox: Outbox
     var render: JSONRendering
     /// Clients with confirmed reads whose updates wait for the commitlog to make them durable.
@@ -106,6 +108,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
             recordSubscriptionCount()
         }
         rowSecurity = Self.rowSecurity(db)
+        queryCache.removeAll()
         render = Self.rendering(db.schema)
         infoBox.withLock {
             $0.schema = db.schema
