@@ -25,6 +25,9 @@ import { ClientEvents } from './events.js';
  * @property {import('./node-websocket.js').NodeWebSocketOptions} [nodeWebSocket] options of the Node client
  * @property {number} [connectTimeoutMs] how long opening the socket and receiving IdentityToken may take (default 15 000)
  * @property {typeof fetch} [fetch] HTTP implementation (default `globalThis.fetch`)
+ * @property {import('./node-tls.js').CaOption} [ca] Node only, for `https://` / `wss://` servers: CA
+ *   certificates (PEM) trusted in addition to Node's root certificates (a private or test CA).
+ *   Used by the built-in Node WebSocket client and, unless `fetch` is given, for HTTP requests.
  * @property {(info: ConnectInfo) => void} [onConnect] same as `client.onConnect(f)`, registered before connecting
  * @property {(error: unknown) => void} [onError] same as `client.onError(f)`
  */
@@ -89,6 +92,8 @@ export class StarlingClient extends ClientEvents {
     /** @type {import('./schema.js').DatabaseSchema | null} */
     this.schema = null;
     this.options = options;
+    /** HTTP requests go through this; `start()` sets it up for `ca`. @type {typeof fetch | undefined} */
+    this.fetchImpl = options.fetch;
     this.policy = new ReconnectPolicy(options.reconnect);
     /** @type {'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'} */
     this.state = 'idle';
@@ -121,7 +126,13 @@ export class StarlingClient extends ClientEvents {
   async start() {
     this.state = 'connecting';
     try {
-      if (!this.token) this.token = (await createIdentity(this.baseUrl, this.options.fetch)).token;
+      if (this.options.ca !== undefined && !this.fetchImpl) {
+        if (typeof process === 'undefined' || !process.versions?.node) {
+          throw new TypeError('the `ca` option needs Node (browsers trust the certificates the operating system trusts)');
+        }
+        this.fetchImpl = (await import('./node-tls.js')).fetchTrusting(this.options.ca);
+      }
+      if (!this.token) this.token = (await createIdentity(this.baseUrl, this.fetchImpl)).token;
       this.schema = await this.loadSchema();
       await this.openConnection();
     } catch (e) {
@@ -132,7 +143,7 @@ export class StarlingClient extends ClientEvents {
 
   /** @returns {Promise<import('./schema.js').DatabaseSchema>} */
   loadSchema() {
-    return fetchSchema(this.baseUrl, this.database, { token: this.token ?? undefined, fetch: this.options.fetch });
+    return fetchSchema(this.baseUrl, this.database, { token: this.token ?? undefined, fetch: this.fetchImpl });
   }
 
   /** Opens the socket and waits for IdentityToken. */
@@ -146,7 +157,8 @@ export class StarlingClient extends ClientEvents {
     let socket;
     try {
       const opening = openSocket(wsUrl, {
-        protocol: want, token: this.token ?? undefined, impl: this.options.webSocket, nodeOptions: this.options.nodeWebSocket,
+        protocol: want, token: this.token ?? undefined, impl: this.options.webSocket,
+        nodeOptions: this.options.ca === undefined ? this.options.nodeWebSocket : { ca: this.options.ca, ...this.options.nodeWebSocket },
       });
       socket = await Promise.race([opening, new Promise((_, reject) => {
         timer = setTimeout(() => {
@@ -155,7 +167,7 @@ export class StarlingClient extends ClientEvents {
         }, timeoutMs);
       })]);
     } catch (e) {
-      throw await explainRefusal(/** @type {ConnectionError} */ (e), this.baseUrl, this.database, this.token, this.options.fetch);
+      throw await explainRefusal(/** @type {ConnectionError} */ (e), this.baseUrl, this.database, this.token, this.fetchImpl);
     } finally {
       clearTimeout(timer);
     }
@@ -558,7 +570,10 @@ export class StarlingClient extends ClientEvents {
         `invalid arguments for reducer \`${reducer}\`: ${/** @type {Error} */ (e).message}`, { cause: e }));
     }
     if (this.state !== 'connected') {
-      return Promise.reject(new ConnectionError('NOT_CONNECTED', `cannot call \`${reducer}\`: the client is ${this.state} (reconnecting)`));
+      const why = this.state === 'reconnecting'
+        ? 'the connection was lost and the client is reconnecting; call again once it has reconnected (onConnect)'
+        : 'the client has not finished connecting';
+      return Promise.reject(new ConnectionError('NOT_CONNECTED', `cannot call \`${reducer}\`: ${why}`));
     }
     const requestId = this.requestId();
     return new Promise((resolve, reject) => {

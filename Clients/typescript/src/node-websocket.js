@@ -9,6 +9,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { ConnectionError } from './errors.js';
+import { tlsConnectOptions } from './node-tls.js';
+import { describeTlsError } from './tls-errors.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -24,6 +26,8 @@ const encoder = new TextEncoder();
  * @property {number} [fragmentSize] send messages larger than this in several frames (default: one frame)
  * @property {number} [keepAliveMs] send a ping when nothing arrived for this long, drop the connection
  *   when the next period passes without an answer (default 0: off)
+ * @property {import('./node-tls.js').CaOption} [ca] for `wss://`: CA certificates (PEM) trusted in
+ *   addition to Node's root certificates. The server's certificate must also name the URL's host.
  */
 
 /** A queue of received chunks that is read without re-copying everything per chunk. */
@@ -92,7 +96,7 @@ export function connectNodeWebSocket(url, options = {}) {
   const request = `${lines.join('\r\n')}\r\n\r\n`;
 
   return new Promise((resolve, reject) => {
-    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    const socket = secure ? tls.connect(tlsConnectOptions(host, port, options.ca)) : net.connect({ host, port });
     let settled = false;
     let head = Buffer.alloc(0);
     /** @type {{ status: number, headers: Map<string, string>, rest: Buffer } | null} */
@@ -108,7 +112,8 @@ export function connectNodeWebSocket(url, options = {}) {
       options.handshakeTimeoutMs ?? 10_000);
     socket.setNoDelay?.(true);
     socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(request));
-    socket.on('error', (e) => fail(new ConnectionError('CONNECT_FAILED', `cannot connect to ${u.host}: ${e.message}`, { cause: e })));
+    socket.on('error', (e) => fail(new ConnectionError('CONNECT_FAILED',
+      describeTlsError(e, `${u.hostname}:${port}`) ?? `cannot connect to ${u.host}: ${e.message}`, { cause: e })));
     socket.on('end', () => {
       if (refused) fail(refusal(refused.status, refused.headers, refused.rest));
       else fail(new ConnectionError('CONNECT_FAILED', `${u.host} closed the connection during the WebSocket handshake`));

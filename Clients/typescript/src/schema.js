@@ -2,6 +2,7 @@
 // parameter types), read from `GET /v1/database/:name/schema`, plus the small HTTP helpers.
 
 import { HttpError, SchemaError } from './errors.js';
+import { describeTlsError } from './tls-errors.js';
 import { parseType } from './types.js';
 
 /**
@@ -101,13 +102,25 @@ export async function httpRequest(base, method, path, options = {}) {
   try {
     response = await doFetch(base.replace(/\/+$/, '') + path, { method, headers, body: options.body });
   } catch (e) {
-    throw new HttpError(`cannot reach ${base}: ${/** @type {Error} */ (e).cause?.message ?? /** @type {Error} */ (e).message}`, 0, '', { cause: e });
+    const err = /** @type {Error} */ (e);
+    const why = describeTlsError(err.cause, authorityOf(base)) ?? /** @type {Error | undefined} */ (err.cause)?.message ?? err.message;
+    throw new HttpError(`cannot reach ${base}: ${why}`, 0, '', { cause: e });
   }
   const text = await response.text();
   if (!response.ok) {
     throw new HttpError(`${method} ${path} failed with HTTP ${response.status}${text ? `: ${text.trim()}` : ''}`, response.status, text);
   }
   return text;
+}
+
+/** `host:port` of an `http(s)://` base URL (the port made explicit). @param {string} base */
+function authorityOf(base) {
+  try {
+    const u = new URL(base);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+  } catch {
+    return base;
+  }
 }
 
 /**

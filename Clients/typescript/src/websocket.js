@@ -16,7 +16,8 @@ import { httpRequest } from './schema.js';
 
 /**
  * Which WebSocket implementation to use: `'auto'` (the global WebSocket when there is one, else
- * the built-in Node client), `'native'`, `'node'`, or a WebSocket constructor (browser API).
+ * the built-in Node client; on Node always the built-in client when a `ca` is given, since the
+ * global WebSocket cannot take one), `'native'`, `'node'`, or a WebSocket constructor (browser API).
  * @typedef {'auto' | 'native' | 'node' | (new (url: string, protocols?: string[]) => WebSocket)} WebSocketChoice
  */
 
@@ -29,9 +30,11 @@ import { httpRequest } from './schema.js';
 export async function openSocket(url, options) {
   const impl = options.impl ?? 'auto';
   const native = typeof impl === 'function' ? impl : /** @type {any} */ (globalThis).WebSocket;
-  const useNode = impl === 'node' || (impl === 'auto' && typeof native !== 'function');
+  const onNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+  const wantsCA = options.nodeOptions?.ca !== undefined;
+  const useNode = impl === 'node' || (impl === 'auto' && (typeof native !== 'function' || (onNode && wantsCA)));
   if (useNode) {
-    if (typeof process === 'undefined' || !process.versions?.node) {
+    if (!onNode) {
       throw new ConnectionError('CONNECT_FAILED', 'no WebSocket implementation: this platform has no global WebSocket and is not Node');
     }
     const { connectNodeWebSocket } = await import('./node-websocket.js');

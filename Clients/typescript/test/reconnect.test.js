@@ -64,7 +64,10 @@ describe('reconnect', { timeout: 600_000 }, () => {
       assert.equal(log.disconnects[0].willReconnect, true);
       assert.ok(['SERVER_GOING_AWAY', 'CONNECTION_LOST', 'CLOSED_BY_SERVER'].includes(log.disconnects[0].error.code), log.disconnects[0].error.code);
       assert.equal(c.isConnected, false);
-      await assert.rejects(c.call('insert_everything', 'x', 'point', null), { code: 'NOT_CONNECTED' });
+      await assert.rejects(c.call('insert_everything', 'x', 'point', null), {
+        code: 'NOT_CONNECTED',
+        message: 'cannot call `insert_everything`: the connection was lost and the client is reconnecting; call again once it has reconnected (onConnect)',
+      });
       await new Promise((r) => setTimeout(r, 300)); // let an attempt fail against the stopped server
 
       server = await startServer({ dataDir, port: server.port });
