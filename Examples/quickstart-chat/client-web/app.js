@@ -60,9 +60,10 @@ function explainConnectError(error) {
   if (error?.status === 404) {
     return `${message}. Publish the chat module under that name, or pass ?db=NAME (\`starling start --demo\` publishes it as \`quickstart-chat\`).`;
   }
-  if (error?.code === 'SERVER_UNREACHABLE' && new URL(SERVER).origin !== location.origin) {
-    return `${message}. The Starling server sends no CORS headers, so the page must reach it through `
-      + 'serve.mjs on its own origin: run `node serve.mjs --starling URL` and drop ?server=.';
+  if (error?.code === 'SERVER_UNREACHABLE') {
+    return new URL(SERVER).origin === location.origin
+      ? `${message}. Is serve.mjs forwarding to a running server (\`--starling URL\`)?`
+      : `${message}. Is a Starling server running at ${SERVER}?`;
   }
   return message;
 }

@@ -6,9 +6,9 @@
 // - Serves two directories of the repository under their repository paths, read-only:
 //   /Examples/quickstart-chat/client-web/ (the page) and /Clients/typescript/src/ (the SDK, which
 //   the page imports by relative path). `/` redirects to the page. Nothing else is served.
-// - Forwards /v1/* (HTTP requests and WebSocket upgrades) to the Starling server. The Starling
-//   server sends no CORS headers, so a page on another origin cannot mint an identity or load the
-//   schema; through this proxy the page and the API share one origin.
+// - Forwards /v1/* (HTTP requests and WebSocket upgrades) to the Starling server, so the page
+//   and the API share one origin by default. (The server answers CORS itself, so the page's
+//   ?server=URL can also point straight at it.)
 //
 // Environment: PORT, HOST, STARLING_URL (the flags win). Prints `serving http://HOST:PORT/` once
 // listening (with --port 0 the system picks the port). Node ≥ 20, no dependencies.
