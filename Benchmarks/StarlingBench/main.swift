@@ -1,7 +1,7 @@
 // starling-bench: prints the figures the issues budget (release builds only).
 //
 //     swift run -c release starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
-//     swift run -c release starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
+//     swift run -c release starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N] [--recovery-runs N] [--load-runs N]
 //     swift run -c release starling-bench module [--calls N] [--accounts N] [--runs N]
 //     swift run -c release starling-bench subscriptions [--accounts N] [--sub-txs N]
 
@@ -14,7 +14,7 @@ import Glibc
 
 let usage = """
     usage: starling-bench store [--rows N] [--lookups N] [--updates N] [--memory-rows N] [--runs N]
-           starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N]
+           starling-bench log [--txs N] [--writers N] [--every-commit-txs N] [--snapshot-rows N] [--recovery-runs N] [--load-runs N]
            starling-bench module [--calls N] [--accounts N] [--runs N]
            starling-bench subscriptions [--accounts N] [--sub-txs N]
     """

@@ -1,3 +1,4 @@
+import Dispatch
 public import StarlingDurability
 public import StarlingStore
 public import StarlingTypes
@@ -32,11 +33,23 @@ public final class Database {
     /// one (nil: no byte limit).
     public var snapshotEveryBytes: Int? = nil
     /// Bytes of records logged since the last snapshot.
-    public private(set) var bytesSinceSnapshot = 0
-    /// The offset of the newest snapshot (taken or recovered from).
-    public private(set) var lastSnapshotOffset: UInt64 = 0
-    /// Why the last automatic snapshot failed (nil once one succeeds).
-    public private(set) var snapshotFailure: DatabaseError?
+    public internal(set) var bytesSinceSnapshot = 0
+    /// The offset of the newest published snapshot (taken or recovered from).
+    public internal(set) var lastSnapshotOffset: UInt64 = 0
+    /// Why the last snapshot failed (nil once one succeeds).
+    public internal(set) var snapshotFailure: DatabaseError?
+    /// The figures of the last snapshot published since the database was opened.
+    public internal(set) var lastSnapshot: SnapshotStats?
+    /// Called on the snapshot thread when a snapshot is published or fails (for logging).
+    public var onSnapshotFinished: (@Sendable (Result<SnapshotStats, DatabaseError>) -> Void)?
+    /// The offset of the newest snapshot started (the automatic policy counts from it).
+    var lastSnapshotStart: UInt64 = 0
+    /// The snapshot being written in the background and the capture it reads.
+    var inFlightSnapshot: (job: SnapshotJob, capture: StoreCapture)?
+    /// Where snapshots are written, one at a time.
+    let snapshotQueue = DispatchQueue(label: "starling.snapshot")
+    /// Snapshots that backups are copying.
+    let retentionPins = RetentionPins()
     /// With `every-commit`, whether ``commit(_:reducer:timestamp:)`` leaves the wait for the fsync
     /// to the caller (``waitUntilDurable()``), so one fsync covers a whole batch of commits
     /// (group commit by a server that acknowledges a batch at once).
@@ -48,6 +61,7 @@ public final class Database {
         self.recovery = recovery
         self.directory = directory
         lastSnapshotOffset = recovery.snapshotOffset ?? 0
+        lastSnapshotStart = lastSnapshotOffset
     }
 
     /// A database that keeps nothing on disk.
@@ -166,11 +180,7 @@ public final class Database {
         // The transaction is committed and logged whatever happens to an automatic snapshot, so
         // a failed one is reported through `snapshotFailure` rather than as this commit's error.
         bytesSinceSnapshot += payload.count
-        let dueByCount = snapshotEvery.map { offset + 1 >= lastSnapshotOffset + $0 } ?? false
-        let dueByBytes = snapshotEveryBytes.map { bytesSinceSnapshot >= $0 } ?? false
-        if dueByCount || dueByBytes {
-            do { try snapshot() } catch { snapshotFailure = error }
-        }
+        if snapshotEvery != nil || snapshotEveryBytes != nil || inFlightSnapshot != nil { snapshotIfDue(after: offset) }
         return (delta, offset)
     }
 
@@ -198,41 +208,6 @@ public final class Database {
         return (value, delta, offset)
     }
 
-    /// Takes a snapshot of the committed state now (after making the log durable up to it),
-    /// then applies retention: keeps the newest ``snapshotsToKeep`` snapshots and deletes the log
-    /// segments wholly before the oldest of them. Returns the snapshot's offset.
-    @discardableResult
-    public func snapshot() throws(DatabaseError) -> UInt64 {
-        guard let directory, let log else { throw DatabaseError(.log, "an in-memory database has no snapshots") }
-        do { try log.flush() } catch { throw DatabaseError(.log, error.description) }
-        let offset = log.nextOffset
-        let dir = directory + "/snapshots"
-        try SnapshotFile.write(store, offset: offset, directory: dir)
-        lastSnapshotOffset = offset
-        bytesSinceSnapshot = 0
-        snapshotFailure = nil
-        let all = SnapshotFile.list(dir)
-        let kept = all.suffix(max(1, snapshotsToKeep))
-        for old in all.dropLast(kept.count) { unlink(dir + "/" + SnapshotFile.name(old)) }
-        if let oldest = kept.first { try removeSegments(before: oldest) }
-        return offset
-    }
-
-    /// Deletes log segments all of whose records are below `offset`.
-    private func removeSegments(before offset: UInt64) throws(DatabaseError) {
-        guard let directory else { return }
-        do {
-            let storage = try FileSegmentStorage(directory: directory + "/log")
-            let starts = try storage.listSegments()
-            // Segment i holds [starts[i], starts[i+1]); the last one is the open segment.
-            for (i, start) in starts.enumerated().dropLast() where starts[i + 1] <= offset {
-                try storage.removeSegment(start: start)
-            }
-        } catch {
-            throw DatabaseError(.log, "retention: \(error.description)")
-        }
-    }
-
     /// An online backup into `target` (created; must not exist yet): a fresh snapshot plus the
     /// log from it on. Same as `try prepareBackup().copy(to: target)`.
     public func backup(to target: String) throws(DatabaseError) {
@@ -245,33 +220,52 @@ public final class Database {
     /// short by the copy is a torn tail that recovery drops).
     public func prepareBackup() throws(DatabaseError) -> BackupPlan {
         guard let directory else { throw DatabaseError(.log, "an in-memory database cannot be backed up") }
-        let offset = try snapshot()
-        return BackupPlan(directory: directory, snapshotOffset: offset)
+        // A snapshot being written serves as well as a new one: it is consistent and complete
+        // once published, which the copy waits for.
+        let job: SnapshotJob
+        if let running = snapshotInProgress { job = running } else { job = try beginSnapshot() }
+        return BackupPlan(directory: directory, job: job, pins: retentionPins)
     }
 
-    /// Writes and fsyncs everything queued, then stops the log writer.
+    /// Waits for a snapshot being written, writes and fsyncs everything queued, then stops the
+    /// log writer.
     public func close() throws(DatabaseError) {
+        finishSnapshots()
         do { try log?.close() } catch { throw DatabaseError(.log, error.description) }
     }
 }
 
 /// What to copy for a backup: one snapshot and the log from it on. Restore by opening a copy.
-public struct BackupPlan: Sendable {
+/// While the plan exists, retention keeps its snapshot and the log after it.
+public final class BackupPlan: Sendable {
     public let directory: String
-    public let snapshotOffset: UInt64
+    /// The snapshot being written (or written) for the backup.
+    public let job: SnapshotJob
+    private let pins: RetentionPins
 
-    /// Copies the snapshot and the log segments from the one holding ``snapshotOffset`` on into
-    /// `target` (created; must not exist), fsyncing every file and directory.
-    public func copy(to target: String) throws(DatabaseError) {
-        guard mkdir(target, 0o755) == 0 else {
-            throw DatabaseError(.log, "backup: cannot create \(target): \(String(cString: strerror(errno)))")
-        }
-        let name = SnapshotFile.name(snapshotOffset)
-        mkdir(target + "/snapshots", 0o755)
-        mkdir(target + "/log", 0o755)
-        try Self.copyFile(directory + "/snapshots/" + name, target + "/snapshots/" + name)
-        let storage: FileSegmentStorage
+    init(directory: String, job: SnapshotJob, pins: RetentionPins) {
+        self.directory = directory
+        self.job = job
+        self.pins = pins
+        pins.pin(job.offset)
+    }
+
+    deinit { pins.unpin(job.offset) }
+
+    /// The offset of the backup's snapshot.
+    public var snapshotOffset: UInt64 { job.offset }
+
+    /// Waits until the snapshot is published; fails if writing it failed.
+    public func waitForSnapshot() throws(DatabaseError) {
+        if case .failure(let e) = job.wait() { throw DatabaseError(e.code, "backup: the snapshot failed: \(e.message)") }
+    }
+
+    /// The files of the backup (paths relative to ``directory``): the snapshot, then the log
+    /// segments from the one holding ``snapshotOffset`` on. Waits for the snapshot first.
+    public func files() throws(DatabaseError) -> [String] {
+        try waitForSnapshot()
         let starts: [UInt64]
+        let storage: FileSegmentStorage
         do {
             storage = try FileSegmentStorage(directory: directory + "/log")
             starts = try storage.listSegments()
@@ -279,10 +273,19 @@ public struct BackupPlan: Sendable {
             throw DatabaseError(.log, "backup: \(error.description)")
         }
         let from = starts.lastIndex { $0 <= snapshotOffset } ?? 0
-        for start in starts[from...] {
-            let segment = storage.segmentName(start)
-            try Self.copyFile(directory + "/log/" + segment, target + "/log/" + segment)
+        return ["snapshots/" + SnapshotFile.name(snapshotOffset)] + starts[from...].map { "log/" + storage.segmentName($0) }
+    }
+
+    /// Copies the snapshot and the log segments from the one holding ``snapshotOffset`` on into
+    /// `target` (created; must not exist), fsyncing every file and directory.
+    public func copy(to target: String) throws(DatabaseError) {
+        let files = try files()
+        guard mkdir(target, 0o755) == 0 else {
+            throw DatabaseError(.log, "backup: cannot create \(target): \(String(cString: strerror(errno)))")
         }
+        mkdir(target + "/snapshots", 0o755)
+        mkdir(target + "/log", 0o755)
+        for file in files { try Self.copyFile(directory + "/" + file, target + "/" + file) }
         SnapshotFile.syncDirectory(target + "/log")
         SnapshotFile.syncDirectory(target + "/snapshots")
         SnapshotFile.syncDirectory(target)

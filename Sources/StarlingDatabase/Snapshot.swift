@@ -40,62 +40,57 @@ enum SnapshotFile {
         return out.sorted()
     }
 
-    /// Writes the snapshot of `store` at `offset` into `directory` and publishes it atomically.
-    static func write(_ store: Datastore, offset: UInt64, directory: String) throws(DatabaseError) {
+    /// Writes the snapshot of `capture` (the state before transaction `offset`) into
+    /// `directory` and publishes it atomically: written to a temporary file in ~1 MiB chunks,
+    /// fsynced, renamed into place, directory fsynced. Returns the file's size. Runs on any thread.
+    static func write(_ capture: StoreCapture, offset: UInt64, directory: String) throws(DatabaseError) -> Int {
         mkdir(directory, 0o755)
-        var out: [UInt8] = magic
-        append32(&out, version)
-        append32(&out, CRC32C.checksum(out))
-        var tableCount: UInt32 = 0
-        var rowCount: UInt64 = 0
-        do {
-            try store.read { tx throws(StoreError) in
-                for (id, _) in try tx.tableNames() {
-                    tableCount += 1
-                    // A chunk: table id, row count (patched when the chunk closes), rows.
-                    var chunk = BSATNWriter(capacity: chunkTarget + 4096)
-                    var rows = 0
-                    func open() {
-                        chunk.removeAll()
-                        chunk.write(id)
-                        chunk.write(UInt32(0))
-                        rows = 0
-                    }
-                    func close() {
-                        chunk.withMutableBytes { $0.storeBytes(of: UInt32(rows).littleEndian, toByteOffset: 4, as: UInt32.self) }
-                        chunk.withBytes { appendChunk(&out, $0) }
-                    }
-                    open()
-                    try tx.scan(id) { _, row in
-                        chunk.writeLength(row.count)
-                        chunk.writeRaw(row)
-                        rows += 1
-                        rowCount += 1
-                        if chunk.count >= chunkTarget {
-                            close()
-                            open()
-                        }
-                        return true
-                    }
-                    if rows > 0 { close() }
-                }
+        let final = directory + "/" + name(offset)
+        let temp = final + ".tmp"
+        let file = try SnapshotSink(path: temp)
+        var header: [UInt8] = magic
+        append32(&header, version)
+        append32(&header, CRC32C.checksum(header))
+        try file.write(header)
+        // A chunk: table id, row count (patched when the chunk closes), rows.
+        var chunk = BSATNWriter(capacity: chunkTarget + 4096)
+        for (i, id) in capture.tableIds.enumerated() {
+            var rows = 0
+            func open() {
+                chunk.removeAll()
+                chunk.write(id)
+                chunk.write(UInt32(0))
+                rows = 0
             }
-        } catch {
-            throw DatabaseError(.store, "snapshot: \(error.message)", store: error)
+            func close() throws(DatabaseError) {
+                chunk.withMutableBytes { $0.storeBytes(of: UInt32(rows).littleEndian, toByteOffset: 4, as: UInt32.self) }
+                try chunk.withBytes { (b) throws(DatabaseError) in try file.writeChunk(b) }
+            }
+            open()
+            try capture.forEachRow(ofTable: i) { (row) throws(DatabaseError) -> Bool in
+                chunk.writeLength(row.count)
+                chunk.writeRaw(row)
+                rows += 1
+                if chunk.count >= chunkTarget {
+                    try close()
+                    open()
+                }
+                return true
+            }
+            if rows > 0 { try close() }
         }
         var footer = BSATNWriter()
         footer.write(footerId)
         footer.write(offset)
-        footer.write(tableCount)
-        footer.write(rowCount)
-        footer.withBytes { appendChunk(&out, $0) }
-        let final = directory + "/" + name(offset)
-        let temp = final + ".tmp"
-        try writeDurably(out, to: temp)
+        footer.write(UInt32(capture.tableIds.count))
+        footer.write(UInt64(capture.rowCount))
+        try footer.withBytes { (b) throws(DatabaseError) in try file.writeChunk(b) }
+        let size = try file.finish()
         guard rename(temp, final) == 0 else {
             throw DatabaseError(.log, "snapshot: cannot rename \(temp): \(String(cString: strerror(errno)))")
         }
         syncDirectory(directory)
+        return size
     }
 
     /// Reads and verifies a snapshot; returns its rows per table (system tables first) as ranges
@@ -130,11 +125,9 @@ enum SnapshotFile {
                         try r.expectEnd()
                         return true
                     }
-                    // Validate the row list's framing now; rows are read in place when loading.
+                    // Rows are read (and their framing checked) in place when loading.
                     let sectionStart = p + 4 + r.position
-                    let n = try r.readLength(minElementSize: 4)
-                    for _ in 0..<n { _ = try r.readByteSlice() }
-                    try r.expectEnd()
+                    _ = try r.readLength(minElementSize: 4)
                     if tables.last?.table != id { tables.append((id, [])) }
                     tables[tables.count - 1].sections.append(sectionStart..<(p + 4 + length))
                 } catch {
@@ -146,12 +139,6 @@ enum SnapshotFile {
         }
         guard complete else { throw bad("no footer: the snapshot is incomplete", bytes.count) }
         return SnapshotImage(buffer: bytes, tables: tables)
-    }
-
-    private static func appendChunk(_ out: inout [UInt8], _ payload: UnsafeRawBufferPointer) {
-        append32(&out, UInt32(payload.count))
-        out.append(contentsOf: payload)
-        append32(&out, CRC32C.checksum(payload))
     }
 
     static func append32(_ out: inout [UInt8], _ v: UInt32) {
@@ -204,5 +191,64 @@ enum SnapshotFile {
             fsync(fd)
             close(fd)
         }
+    }
+}
+
+/// A file being written in large blocks (snapshots): buffers, writes, fsyncs, and removes the
+/// file again if anything fails before ``finish()``.
+final class SnapshotSink {
+    let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var written = 0
+    private var finished = false
+    static let blockSize = 4 << 20
+
+    init(path: String) throws(DatabaseError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw DatabaseError(.log, "snapshot: cannot create \(path): \(String(cString: strerror(errno)))") }
+        buffer.reserveCapacity(Self.blockSize + (2 << 20))
+    }
+
+    deinit {
+        close(fd)
+        if !finished { unlink(path) }
+    }
+
+    func write(_ bytes: [UInt8]) throws(DatabaseError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.blockSize { try drain() }
+    }
+
+    /// Appends one chunk: length, payload, CRC32C of the payload.
+    func writeChunk(_ payload: UnsafeRawBufferPointer) throws(DatabaseError) {
+        SnapshotFile.append32(&buffer, UInt32(payload.count))
+        buffer.append(contentsOf: payload)
+        SnapshotFile.append32(&buffer, CRC32C.checksum(payload))
+        if buffer.count >= Self.blockSize { try drain() }
+    }
+
+    private func drain() throws(DatabaseError) {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            guard n > 0 else {
+                throw DatabaseError(.log, "snapshot: writing \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        written += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered and fsyncs; returns the file's size.
+    func finish() throws(DatabaseError) -> Int {
+        try drain()
+        guard fsync(fd) == 0 else {
+            throw DatabaseError(.log, "snapshot: fsync of \(path) failed: \(String(cString: strerror(errno)))")
+        }
+        finished = true
+        return written
     }
 }

@@ -63,6 +63,12 @@ public final class ModuleDatabase {
         self.log = log
         self.options = options
         schedules = ScheduleQueue(schema: host.schema)
+        // Snapshots are written in the background; a failure must not go unnoticed.
+        database.onSnapshotFinished = { [log] result in
+            if case .failure(let e) = result {
+                log.host(.error, "snapshot failed (the database keeps running; the log is kept until one succeeds): \(e.message)")
+            }
+        }
     }
 
     /// The datastore.

@@ -80,13 +80,22 @@ struct BackupTests {
         let (t, _, _) = try db.write { tx throws(StoreError) in
             try tx.createTable(TableSchema(name: "kv", columns: [.init("k", .u64)], primaryKey: 0))
         }
+        // Snapshots are written in the background; one that is due while another is being
+        // written waits for a later commit, so their offsets depend on timing.
+        let finished = Finished()
+        db.onSnapshotFinished = { finished.add($0) }
         for i in 0..<450 { try db.write { tx throws(StoreError) in try tx.insert(t, values: [.u64(UInt64(i))]) } }
-        #expect(db.lastSnapshotOffset == 400)
         try db.close()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/snapshots").count == 2)
+        #expect(db.snapshotFailure == nil)
+        let started = try finished.results.map { try $0.get().offset }
+        #expect(started.first == 100, "the first is due after 100 transactions")
+        #expect(zip(started, started.dropFirst()).allSatisfy { $1 >= $0 + 100 }, "at most one per 100 transactions: \(started)")
+        #expect(db.lastSnapshotOffset == started.last)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/snapshots")
+        #expect(files.count == min(2, started.count), "retention keeps two: \(files)")
         let reopened = try Database.open(directory: dir)
         defer { try? reopened.close() }
-        #expect(reopened.recovery.snapshotOffset == 400)
+        #expect(reopened.recovery.snapshotOffset == started.last)
         #expect(try reopened.store.read { tx in try tx.rowCount(t) } == 450)
     }
 }
@@ -106,9 +115,9 @@ extension BackupTests {
                 try tx.insert(t, values: [.u64(UInt64(i)), .bytes([UInt8](repeating: 7, count: 1024))])
             }
         }
-        #expect(db.lastSnapshotOffset > 80, "a snapshot was taken near the end (\(db.lastSnapshotOffset))")
-        #expect(db.bytesSinceSnapshot < 20_000)
         try db.close()
+        #expect(db.lastSnapshotOffset >= 19, "a snapshot was taken once 20,000 bytes were logged (\(db.lastSnapshotOffset))")
+        #expect(db.snapshotFailure == nil)
         let reopened = try Database.open(directory: dir)
         defer { try? reopened.close() }
         #expect(try reopened.store.read { tx in try tx.rowCount(t) } == 100)
@@ -119,6 +128,22 @@ extension BackupTests {
 final class UncheckedDatabase: @unchecked Sendable {
     let db: Database
     init(_ db: Database) { self.db = db }
+}
+
+/// Collects what ``Database/onSnapshotFinished`` reports (on the snapshot thread).
+final class Finished: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [Result<SnapshotStats, DatabaseError>] = []
+    func add(_ r: Result<SnapshotStats, DatabaseError>) {
+        lock.lock()
+        all.append(r)
+        lock.unlock()
+    }
+    var results: [Result<SnapshotStats, DatabaseError>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return all
+    }
 }
 
 final class Stop: @unchecked Sendable {

@@ -50,6 +50,10 @@ package final class BTree<Key: Comparable, Value: Comparable> {
         @usableFromInline var count: Int
         /// Bumped by every mutation; scans trap when it changes under them.
         @usableFromInline var version: UInt
+        /// The rightmost leaf, valid while `appendVersion == version`: the last insert went there
+        /// and nothing changed since, so an insert past the maximum can append to it directly.
+        @usableFromInline var appendLeaf: Node?
+        @usableFromInline var appendVersion: UInt
     }
 
     @usableFromInline let state: UnsafeMutablePointer<State>
@@ -76,7 +80,8 @@ package final class BTree<Key: Comparable, Value: Comparable> {
         self.leafMinimum = leafCapacity / 4
         self.innerMinimum = innerCapacity / 4
         state = .allocate(capacity: 1)
-        state.initialize(to: State(root: .allocate(capacity: leafCapacity, inner: false), count: 0, version: 0))
+        state.initialize(
+            to: State(root: .allocate(capacity: leafCapacity, inner: false), count: 0, version: 0, appendLeaf: nil, appendVersion: 0))
     }
 
     deinit {
@@ -154,6 +159,22 @@ package final class BTree<Key: Comparable, Value: Comparable> {
     @inlinable
     @discardableResult
     package func insert(_ key: Key, _ value: Value) -> Bool {
+        // Ascending loads (auto-increment keys, replay) append to the rightmost leaf in O(1).
+        if let leaf = state.pointee.appendLeaf, state.pointee.appendVersion == version {
+            let n = leaf.count
+            if n < leaf.capacity, n > 0 {
+                let last = leaf.entries[n &- 1]
+                if last.key < key || (last.key == key && last.value < value) {
+                    (leaf.entries + n).initialize(to: (key, value))
+                    leaf.count = n &+ 1
+                    state.pointee.count &+= 1
+                    version &+= 1
+                    state.pointee.appendVersion = version
+                    return true
+                }
+            }
+        }
+        state.pointee.appendLeaf = nil
         let root = self.root
         let outcome =
             root.isLeaf
@@ -172,6 +193,7 @@ package final class BTree<Key: Comparable, Value: Comparable> {
         }
         state.pointee.count &+= 1
         version &+= 1
+        if state.pointee.appendLeaf != nil { state.pointee.appendVersion = version }
         return true
     }
 
@@ -215,6 +237,7 @@ package final class BTree<Key: Comparable, Value: Comparable> {
         if leaf.holds(key, value, at: j) { return .duplicate }
         if !leaf.isFull {
             leaf.insertPair(key, value, at: j)
+            if rightEdge { state.pointee.appendLeaf = leaf }
             return .inserted
         }
         let capacity = leaf.capacity

@@ -108,7 +108,7 @@ final class CompactHashMap {
     /// sweep the table instead of landing at random (a counting sort on the top 16 bits of the
     /// home slot). Returns a pair whose key was already present, if any (nothing is inserted
     /// for it).
-    func bulkInsert(_ pairs: [(key: UInt64, id: RowId)]) -> (key: UInt64, id: RowId)? {
+    func bulkInsert(_ pairs: UnsafeBufferPointer<(key: UInt64, value: RowId)>) -> (key: UInt64, value: RowId)? {
         reserve(count + pairs.count)
         let bucketBits = min(16, 64 - Int(shift))
         let bucketShift = UInt64(64 - bucketBits)
@@ -116,27 +116,32 @@ final class CompactHashMap {
         @inline(__always) func bucket(_ key: UInt64) -> Int { Int((key &* 0x9E37_79B9_7F4A_7C15) >> bucketShift) }
         for p in pairs { counts[bucket(p.key) + 1] += 1 }
         for i in 1..<counts.count { counts[i] += counts[i - 1] }
-        var sorted = [(key: UInt64, id: RowId)](repeating: (0, RowId(raw: 0)), count: pairs.count)
+        var sorted = [(key: UInt64, value: RowId)](repeating: (0, RowId(raw: 0)), count: pairs.count)
         for p in pairs {
             let b = bucket(p.key)
             sorted[counts[b]] = p
             counts[b] += 1
         }
-        var duplicate: (key: UInt64, id: RowId)?
-        for p in sorted where insertIfAbsent(p.key, p.id) != nil { duplicate = duplicate ?? p }
+        var duplicate: (key: UInt64, value: RowId)?
+        for p in sorted where insertIfAbsent(p.key, p.value) != nil { duplicate = duplicate ?? p }
         return duplicate
     }
 
-    /// Makes room for `total` entries without further growth.
+    /// Makes room for `total` entries without further growth (one reallocation at most).
     func reserve(_ total: Int) {
-        while total &* 8 > capacity &* 7 { grow() }
+        guard total &* 8 > capacity &* 7 else { return }
+        var c = capacity
+        while total &* 8 > c &* 7 { c <<= 1 }
+        grow(to: c)
     }
 
-    private func grow() {
+    private func grow() { grow(to: capacity << 1) }
+
+    private func grow(to newCapacity: Int) {
         let old = slots
         let oldCapacity = capacity
-        capacity <<= 1
-        shift -= 1
+        shift -= UInt64((newCapacity / capacity).trailingZeroBitCount)
+        capacity = newCapacity
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: (0, Self.empty), count: capacity)
         let mask = capacity &- 1

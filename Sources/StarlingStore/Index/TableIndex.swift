@@ -27,10 +27,13 @@ final class TableIndex {
     private let compactWidth: Int
     private let compactIsBool: Bool
     /// The compact storages, unwrapped once (the hot lookup path avoids switching on `storage`).
-    private let compactTree: BTree<UInt64, RowId>?
-    private let compactHash: HashIndexMap<UInt64>?
+    /// Unowned: `storage` and `uniqueMapOwner` keep them alive for the index's lifetime, and the
+    /// hot paths then pay no reference counting.
+    private unowned(unsafe) let compactTree: BTree<UInt64, RowId>?
+    private unowned(unsafe) let compactHash: HashIndexMap<UInt64>?
     /// Key → row for unique indexes on compact keys.
-    private let uniqueMap: CompactHashMap?
+    private unowned(unsafe) let uniqueMap: CompactHashMap?
+    private let uniqueMapOwner: CompactHashMap?
 
     enum Storage {
         case btreeU64(BTree<UInt64, RowId>)
@@ -64,6 +67,7 @@ final class TableIndex {
         compactIsBool = columnTypes[0] == .bool
         let map = compact && schema.isUnique ? CompactHashMap() : nil
         uniqueMap = map
+        uniqueMapOwner = map
         switch (schema.algorithm, compact) {
         case (.btree, true): storage = .btreeU64(BTree())
         case (.btree, false): storage = .btreeBytes(BTree())
@@ -133,9 +137,52 @@ final class TableIndex {
 
     // MARK: maintenance
 
-    /// Claims many compact keys at once (bulk loads); returns a key that was already taken.
-    func bulkClaim(_ pairs: [(key: UInt64, id: RowId)]) -> (key: UInt64, id: RowId)? {
-        uniqueMap?.bulkInsert(pairs)
+    /// Fills this empty index with every (compact key, row) pair of its table at once (bulk
+    /// loads): the unique map in one sweep sorted by home slot, a btree built bottom-up from the
+    /// pairs sorted (they often already are). Returns false, leaving the index unusable, if a
+    /// unique key repeats.
+    func bulkFill(_ pairs: inout [(key: UInt64, value: RowId)]) -> Bool {
+        precondition(usesU64 && count == 0, "bulk fill of a non-empty index")
+        if let m = uniqueMap, pairs.withUnsafeBufferPointer({ m.bulkInsert($0) }) != nil { return false }
+        switch storage {
+        case .uniqueHashU64: return true
+        case .btreeU64(let t):
+            Self.sortPairs(&pairs)
+            pairs.withUnsafeBufferPointer { t.bulkLoad(sorted: $0) }
+        case .hashU64(let m):
+            for p in pairs { m.insert(p.key, p.value) }
+        default: preconditionFailure("index key kind mismatch")
+        }
+        return true
+    }
+
+    /// ``bulkFill(_:)`` for indexes on byte keys.
+    func bulkFill(_ pairs: inout [(key: ByteKey, value: RowId)]) -> Bool {
+        precondition(!usesU64 && count == 0, "bulk fill of a non-empty index")
+        switch storage {
+        case .btreeBytes(let t):
+            Self.sortPairs(&pairs)
+            if isUnique, pairs.indices.dropFirst().contains(where: { pairs[$0 - 1].key == pairs[$0].key }) { return false }
+            pairs.withUnsafeBufferPointer { t.bulkLoad(sorted: $0) }
+        case .hashBytes(let m):
+            for p in pairs {
+                if isUnique, m.first(p.key) != nil { return false }
+                m.insert(p.key, p.value)
+            }
+        default: preconditionFailure("index key kind mismatch")
+        }
+        return true
+    }
+
+    /// Sorts (key, row) pairs unless they already are (rows stored in key order are common).
+    private static func sortPairs<K: Comparable>(_ pairs: inout [(key: K, value: RowId)]) {
+        func less(_ a: (key: K, value: RowId), _ b: (key: K, value: RowId)) -> Bool {
+            a.key < b.key || (a.key == b.key && a.value < b.value)
+        }
+        let sorted = pairs.withUnsafeBufferPointer { p in
+            p.indices.dropFirst().allSatisfy { less(p[$0 - 1], p[$0]) }
+        }
+        if !sorted { pairs.sort(by: less) }
     }
 
     /// Makes room for `total` keys in the unique hash map (bulk loads).
@@ -166,7 +213,15 @@ final class TableIndex {
     }
 
     /// Adds the entry to the index's main storage (not the unique hash map).
-    func insertOrdered(_ key: Key, _ id: RowId) {
+    @inline(__always) func insertOrdered(_ key: Key, _ id: RowId) {
+        if let t = compactTree, case .u64(let k) = key {
+            t.insert(k, id)
+            return
+        }
+        insertOrderedGeneral(key, id)
+    }
+
+    private func insertOrderedGeneral(_ key: Key, _ id: RowId) {
         switch (storage, key) {
         case (.uniqueHashU64, _): break
         case (.btreeU64(let t), .u64(let k)): t.insert(k, id)

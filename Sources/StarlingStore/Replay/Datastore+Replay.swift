@@ -84,7 +84,7 @@ extension Datastore {
         }
         if !schemaApplied { try finishSchemaChanges(createdTables, migrations, sequencesChanged) }
         try decoding { () throws(BSATNError) in try r.expectEnd() }
-        try migrations.addIndexes(self)
+        if !migrations.isEmpty { try migrations.addIndexes(self) }
     }
 
     /// Runs a decoding step, turning its error into a "malformed commit record" store error.
@@ -112,6 +112,7 @@ extension Datastore {
     private func finishSchemaChanges(
         _ created: [TableId], _ migrations: ReplayedMigrations, _ sequencesChanged: Bool
     ) throws(StoreError) {
+        if created.isEmpty && !sequencesChanged && migrations.isEmpty { return }
         for id in created { try recreateTable(id) }
         try migrations.appendColumns(self)
         if sequencesChanged { try resumeSequences() }
@@ -294,7 +295,8 @@ public struct SnapshotImage: Sendable {
         self.tables = tables
     }
 
-    /// Calls `body` with every row of `sections`.
+    /// Calls `body` with every row of `sections`; fails if a section's framing is wrong (a row
+    /// list that does not end exactly at the section's end).
     func forEachRow(
         _ sections: [Range<Int>], _ body: (UnsafeRawBufferPointer) throws(StoreError) -> Void
     ) throws(StoreError) {
@@ -312,7 +314,17 @@ public struct SnapshotImage: Sendable {
                     }
                     try body(row)
                 }
+                do throws(BSATNError) { try r.expectEnd() } catch {
+                    throw StoreError(.typeMismatch, "snapshot: a row list is followed by \(error.message)")
+                }
             }
+        }
+    }
+
+    /// The number of rows in `sections` (each starts with its row count).
+    func rowCount(_ sections: [Range<Int>]) -> Int {
+        buffer.withUnsafeBytes { all in
+            sections.reduce(0) { $0 + Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: $1.lowerBound, as: UInt32.self))) }
         }
     }
 }
@@ -334,7 +346,10 @@ extension Datastore {
         for (id, sections) in image.tables where id >= SystemTables.firstUserTableId {
             let t = try table(id)
             guard t.rows.count == 0 else { throw StoreError(.invalidSchema, "snapshot lists table `\(t.name)` twice") }
-            try t.bulkLoad { (body) throws(StoreError) in try image.forEachRow(sections, body) }
+            // Rows were valid when written, and the chunk checksums show they are unchanged.
+            try t.bulkLoad(expectedRows: image.rowCount(sections), validate: false) { (body) throws(StoreError) in
+                try image.forEachRow(sections, body)
+            }
         }
     }
 }

@@ -12,6 +12,9 @@ struct ReplayedMigrations {
     /// The altered tables, in first-seen order.
     private(set) var tables: [TableId] = []
 
+    /// Whether the transaction altered no table.
+    var isEmpty: Bool { tables.isEmpty }
+
     /// Notes a replayed insert into a system table.
     mutating func note(_ systemTable: TableId, insert row: UnsafeRawBufferPointer, store: Datastore) {
         // The described table's id: column 0 of st_column, column 1 of st_index and st_constraint.

@@ -28,6 +28,9 @@ final class Page {
     var live = 0
     /// Whether this page is in its size class's list of pages with room.
     var listedAsAvailable = false
+    /// The capture (see ``StoreCapture``) that shares this page, or 0: while that capture is
+    /// open, the row store copies the page before writing to it (copy-on-write).
+    var frozenBy: UInt64 = 0
 
     init(slotSize: Int) {
         self.slotSize = slotSize
@@ -37,6 +40,17 @@ final class Page {
     }
 
     deinit { base.deallocate() }
+
+    /// A private copy of this page (slots, free list, counters), not frozen.
+    func copy() -> Page {
+        let c = Page(slotSize: slotSize)
+        c.base.copyMemory(from: base, byteCount: highWater * slotSize)
+        c.highWater = highWater
+        c.freeHead = freeHead
+        c.live = live
+        c.listedAsAvailable = listedAsAvailable
+        return c
+    }
 
     var hasRoom: Bool { freeHead >= 0 || highWater < capacity }
     var byteCount: Int { capacity * slotSize }

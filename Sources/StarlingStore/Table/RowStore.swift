@@ -13,8 +13,12 @@ final class RowStore {
     /// Sum of the BSATN sizes of the live rows.
     private(set) var rowBytes = 0
     /// The page the last insert went to (most tables have one row size, so this usually hits).
-    private var lastPage: Page?
+    /// Unmanaged: `pages` keeps it alive, and it is cleared whenever its page leaves `pages`.
+    private var lastPage: Unmanaged<Page>?
     private var lastPageNumber = 0
+    /// Non-zero while a ``StoreCapture`` shares this store's pages: a page whose `frozenBy`
+    /// equals it is copied before it is written (the capture keeps the original).
+    private(set) var frozenEpoch: UInt64 = 0
 
     /// The slot size used for a row of `length` bytes (header included, rounded to a class).
     static func slotSize(forRowLength length: Int) -> Int {
@@ -29,22 +33,23 @@ final class RowStore {
     /// Copies `bytes` into a free slot and returns its id.
     func insert(_ bytes: UnsafeRawBufferPointer, flagged: Bool) -> RowId {
         let size = RowStore.slotSize(forRowLength: bytes.count)
-        let page: Page
-        let pageNumber: Int
-        if let last = lastPage, last.slotSize == size, last.hasRoom, last.listedAsAvailable {
-            page = last
-            pageNumber = lastPageNumber
-        } else {
+        var pageNumber = lastPageNumber
+        let reuse = lastPage?._withUnsafeGuaranteedRef { $0.slotSize == size && $0.hasRoom && $0.listedAsAvailable } ?? false
+        if !reuse {
             pageNumber = pageWithRoom(slotSize: size)
-            page = pages[pageNumber].unsafelyUnwrapped
-            lastPage = page
+            lastPage = Unmanaged.passUnretained(pages[pageNumber].unsafelyUnwrapped)
             lastPageNumber = pageNumber
         }
-        let slot = page.put(bytes, flagged: flagged)
-        if !page.hasRoom {
-            page.listedAsAvailable = false
-            available.remove(pageNumber, slotSize: size)
+        if frozenEpoch != 0, lastPage.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.frozenBy }) == frozenEpoch {
+            _ = thaw(pageNumber)  // repoints lastPage at the copy
         }
+        let (slot, full) = lastPage.unsafelyUnwrapped._withUnsafeGuaranteedRef { page in
+            let slot = page.put(bytes, flagged: flagged)
+            if page.hasRoom { return (slot, false) }
+            page.listedAsAvailable = false
+            return (slot, true)
+        }
+        if full { available.remove(pageNumber, slotSize: size) }
         count += 1
         rowBytes += bytes.count
         return RowId(page: pageNumber, slot: slot)
@@ -69,7 +74,7 @@ final class RowStore {
     /// Frees the slot of a live row. Pages left empty are released (except the last one of a
     /// size class, which is kept for the next insert).
     func delete(_ id: RowId) {
-        let page = pages[id.page].unsafelyUnwrapped
+        let page = writablePage(id.page)
         rowBytes -= page.row(id.slot).count
         page.free(id.slot)
         count -= 1
@@ -79,7 +84,7 @@ final class RowStore {
         }
         if page.live == 0, available.count(slotSize: page.slotSize) > 1 {
             available.remove(id.page, slotSize: page.slotSize)
-            if page === lastPage { lastPage = nil }
+            if lastPage?.toOpaque() == Unmanaged.passUnretained(page).toOpaque() { lastPage = nil }
             pages[id.page] = nil
             freePageNumbers.append(id.page)
         }
@@ -103,13 +108,13 @@ final class RowStore {
 
     /// Marks a row as committed.
     @inline(__always) func clearFlag(_ id: RowId) {
-        let page = pages[id.page].unsafelyUnwrapped
+        let page = writablePage(id.page)
         page.setHeader(id.slot, page.header(id.slot) & ~Page.txFlag)
     }
 
     /// Hides a live row (deleted by the open transaction) but keeps its slot and bytes.
     func tombstone(_ id: RowId) {
-        let page = pages[id.page].unsafelyUnwrapped
+        let page = writablePage(id.page)
         let h = page.header(id.slot)
         page.setHeader(id.slot, h | Page.tombstoneFlag)
         count -= 1
@@ -118,7 +123,7 @@ final class RowStore {
 
     /// Makes a tombstoned row live again (rollback).
     func restore(_ id: RowId) {
-        let page = pages[id.page].unsafelyUnwrapped
+        let page = writablePage(id.page)
         let h = page.header(id.slot)
         page.setHeader(id.slot, h & ~Page.tombstoneFlag)
         count += 1
@@ -144,6 +149,38 @@ final class RowStore {
 
     /// Bytes of page memory held (live or free slots).
     var allocatedBytes: Int { pages.reduce(0) { $0 + ($1?.byteCount ?? 0) } }
+
+    // MARK: copy-on-write for captures
+
+    /// The page `n`, copied first if a capture shares it.
+    @inline(__always) private func writablePage(_ n: Int) -> Page {
+        let page = pages[n].unsafelyUnwrapped
+        if frozenEpoch != 0, page.frozenBy == frozenEpoch { return thaw(n) }
+        return page
+    }
+
+    /// Replaces the shared page `n` by a private copy (the capture keeps the original).
+    @inline(never) private func thaw(_ n: Int) -> Page {
+        let shared = pages[n].unsafelyUnwrapped
+        let copy = shared.copy()
+        pages[n] = copy
+        if lastPage?.toOpaque() == Unmanaged.passUnretained(shared).toOpaque() { lastPage = Unmanaged.passUnretained(copy) }
+        return copy
+    }
+
+    /// Shares every page with the capture `epoch` (non-zero) and returns them: from now until
+    /// ``unfreeze(_:)``, writes go to copies and the returned pages never change.
+    func freeze(_ epoch: UInt64) -> [Page?] {
+        precondition(epoch != 0)
+        for page in pages { page?.frozenBy = epoch }
+        frozenEpoch = epoch
+        return pages
+    }
+
+    /// Ends the sharing started by ``freeze(_:)`` with the same epoch (a later capture's is kept).
+    func unfreeze(_ epoch: UInt64) {
+        if frozenEpoch == epoch { frozenEpoch = 0 }
+    }
 
     /// Drops every row.
     func removeAll() {

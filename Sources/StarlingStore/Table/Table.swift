@@ -10,7 +10,11 @@ final class Table {
     var schema: TableSchema
     let layout: RowLayout
     let rows = RowStore()
-    private(set) var indexes: [TableIndex] = []
+    private(set) var indexes: [TableIndex] = [] {
+        didSet { hotIndexes = indexes.map { Unmanaged.passUnretained($0) } }
+    }
+    /// ``indexes`` without reference counting, for the insert path (the array keeps them alive).
+    private var hotIndexes: [Unmanaged<TableIndex>] = []
     /// The unique index used to detect duplicate rows (the primary key's when there is one).
     private(set) var identityIndex: TableIndex?
     /// Row hash → rows, only for tables without a unique index.
@@ -34,6 +38,7 @@ final class Table {
         for (i, s) in schema.indexes.enumerated() {
             indexes.append(TableIndex(id: indexIds[i], schema: s, layout: layout))
         }
+        hotIndexes = indexes.map { Unmanaged.passUnretained($0) }  // observers do not run in init
         let pkIndex = schema.primaryKey.flatMap { pk in indexes.first { $0.isUnique && $0.schema.columns == [pk] } }
         identityIndex = pkIndex ?? indexes.first { $0.isUnique }
         if identityIndex == nil { rowHashes = HashIndexMap() }
@@ -66,20 +71,27 @@ final class Table {
     /// first, so its cache miss overlaps the btree descent instead of adding to it. Other unique
     /// indexes are checked before anything changes.
     func insertIfUnique(_ row: UnsafeRawBufferPointer, flagged: Bool) -> InsertOutcome {
-        for idx in indexes {
-            if idx.claimsKeys {
-                idx.prefetchClaim(row)
-            } else if idx.isUnique, let other = idx.first(idx.key(ofRow: row)) {
-                return .conflict(idx, other)
+        let hot = hotIndexes
+        for i in hot.indices {
+            let other: RowId? = hot[i]._withUnsafeGuaranteedRef { idx in
+                if idx.claimsKeys {
+                    idx.prefetchClaim(row)
+                    return nil
+                }
+                return idx.isUnique ? idx.first(idx.key(ofRow: row)) : nil
             }
+            if let other { return .conflict(indexes[i], other) }
         }
         let id = rows.insert(row, flagged: flagged)
         let stored = rows.row(id)
-        for i in indexes.indices {
+        for i in hot.indices {
+            let other: RowId? = hot[i]._withUnsafeGuaranteedRef { idx in
+                let key = idx.key(ofRow: stored)
+                idx.insertOrdered(key, id)
+                return idx.claimsKeys ? idx.claim(key, id) : nil
+            }
+            guard let other else { continue }
             let idx = indexes[i]
-            let key = idx.key(ofRow: stored)
-            idx.insertOrdered(key, id)
-            guard idx.claimsKeys, let other = idx.claim(key, id) else { continue }
             // Undo: this index's entry, and the entries and claims of the indexes before it.
             for j in 0...i {
                 let earlier = indexes[j]
@@ -101,31 +113,41 @@ final class Table {
         case conflict(TableIndex, RowId)
     }
 
-    /// Loads validated rows into an empty table at once: ordered indexes as rows arrive, unique
-    /// hash maps in one sorted sweep at the end. Fails (the table is then unusable) if a unique key
-    /// repeats.
+    /// Loads rows into an empty table at once: rows into pages as they arrive, then every index
+    /// filled from all its (key, row) pairs (``TableIndex/bulkFill(_:)``: btrees built bottom-up,
+    /// unique hash maps in one sorted sweep). `validate: false` trusts the rows to be valid
+    /// values of the row type (a checksummed snapshot written from this table's rows). Fails (the
+    /// table is then unusable) if a unique key repeats.
     func bulkLoad(
+        expectedRows: Int = 0, validate: Bool = true,
         _ source: ((UnsafeRawBufferPointer) throws(StoreError) -> Void) throws(StoreError) -> Void
     ) throws(StoreError) {
         precondition(rows.count == 0, "bulk load into a non-empty table")
-        var claims: [[(key: UInt64, id: RowId)]] = indexes.map { _ in [] }
-        try source { (row) throws(StoreError) in
-                do throws(BSATNError) { try layout.validate(row) } catch { throw .typeMismatch(table: name, error) }
-                let id = rows.insert(row, flagged: false)
-                let stored = rows.row(id)
-                for (i, idx) in indexes.enumerated() {
-                    let key = idx.key(ofRow: stored)
-                    if idx.claimsKeys, case .u64(let k) = key {
-                        claims[i].append((k, id))
-                    } else if idx.isUnique, idx.first(key) != nil {
-                        throw StoreError(.uniqueViolation, "bulk load: a key of unique index `\(idx.schema.name)` of `\(name)` repeats")
-                    }
-                    idx.insertOrdered(key, id)
-                }
-                rowHashes?.insert(Table.hash(stored), id)
+        let indexes = self.indexes
+        var compact: [[(key: UInt64, value: RowId)]] = indexes.map { _ in [] }
+        var general: [[(key: ByteKey, value: RowId)]] = indexes.map { _ in [] }
+        for (i, idx) in indexes.enumerated() where expectedRows > 0 {
+            if idx.usesU64 { compact[i].reserveCapacity(expectedRows) } else { general[i].reserveCapacity(expectedRows) }
         }
-        for (i, idx) in indexes.enumerated() where idx.claimsKeys {
-            if idx.bulkClaim(claims[i]) != nil {
+        try source { (row) throws(StoreError) in
+            if validate {
+                do throws(BSATNError) { try layout.validate(row) } catch { throw .typeMismatch(table: name, error) }
+            }
+            let id = rows.insert(row, flagged: false)
+            let stored = rows.row(id)
+            for i in indexes.indices {
+                switch indexes[i].key(ofRow: stored) {
+                case .u64(let k): compact[i].append((k, id))
+                case .bytes(let k): general[i].append((k, id))
+                }
+            }
+            rowHashes?.insert(Table.hash(stored), id)
+        }
+        for (i, idx) in indexes.enumerated() {
+            let filled = idx.usesU64 ? idx.bulkFill(&compact[i]) : idx.bulkFill(&general[i])
+            compact[i] = []
+            general[i] = []
+            if !filled {
                 throw StoreError(.uniqueViolation, "bulk load: a key of unique index `\(idx.schema.name)` of `\(name)` repeats")
             }
         }

@@ -30,6 +30,8 @@ public final class Datastore {
     /// The open transaction's id, or 0 (checked on every operation, so kept apart from `tx`).
     private(set) var openTxId: UInt64 = 0
     var txCounter: UInt64 = 0
+    /// The epoch of the last ``capture()`` (epochs start at 1; 0 means "not frozen").
+    var captureCounter: UInt64 = 0
     /// Tables touched by the open transaction, in first-touch order.
     var touched: [Table] = []
 
