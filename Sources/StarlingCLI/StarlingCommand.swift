@@ -11,7 +11,7 @@ public struct StarlingCommand: AsyncParsableCommand {
         subcommands: [
             StartCommand.self, PublishCommand.self, CallCommand.self, SQLCommand.self, LogsCommand.self, SubscribeCommand.self,
             DescribeCommand.self, ListCommand.self, DeleteCommand.self, InitCommand.self, BuildCommand.self, IdentityCommand.self,
-            ServerCommand.self, VersionCommand.self, GenerateCommand.self,
+            ServerCommand.self, VersionCommand.self, GenerateCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 

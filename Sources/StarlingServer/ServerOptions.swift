@@ -14,6 +14,9 @@ public struct ServerOptions: Sendable {
     public var maxMessageBytes = 16 << 20
     /// The largest HTTP request body (a module upload).
     public var maxBodyBytes = 128 << 20
+    /// The largest backup archive `POST /v1/database/:name/restore` accepts (held in memory
+    /// while it is restored).
+    public var maxRestoreBytes = 2 << 30
     /// A client with more than this queued and unsent is disconnected as a slow consumer.
     public var maxQueuedBytesPerClient = 64 << 20
     /// Event loop threads (default: one per core).

@@ -9,8 +9,8 @@ import Synchronization
 /// `<data-dir>/databases/<name>/` and are opened when the server starts.
 final class DatabaseRegistry: Sendable {
     let options: ServerOptions
-    private let logger: Logger
-    private let hosts = Mutex<[String: DatabaseHost]>([:])
+    let logger: Logger
+    let hosts = Mutex<[String: DatabaseHost]>([:])
     /// Names being published, deleted or replaced right now (one change per name at a time).
     private let busy = Mutex<Set<String>>([])
 
@@ -20,11 +20,11 @@ final class DatabaseRegistry: Sendable {
     }
 
     /// The directory of a database, nil in memory.
-    private func directory(_ name: String) -> String? {
+    func directory(_ name: String) -> String? {
         options.dataDirectory.map { "\($0)/databases/\(name)" }
     }
 
-    private func runtimeOptions(_ name: String) -> RuntimeOptions {
+    func runtimeOptions(_ name: String) -> RuntimeOptions {
         var o = RuntimeOptions(directory: directory(name))
         o.fsync = options.fsync
         o.limits = options.limits
@@ -66,7 +66,7 @@ final class DatabaseRegistry: Sendable {
     }
 
     /// Runs `body` while holding the name against concurrent publishes and deletes.
-    private func exclusive<T>(_ name: String, _ body: () async throws(HTTPError) -> T) async throws(HTTPError) -> T {
+    func exclusive<T>(_ name: String, _ body: () async throws(HTTPError) -> T) async throws(HTTPError) -> T {
         guard busy.withLock({ $0.insert(name).inserted }) else {
             throw HTTPError(409, "database `\(name)` is being changed by another request; try again")
         }
@@ -148,7 +148,7 @@ final class DatabaseRegistry: Sendable {
         }
     }
 
-    private func remove(_ host: DatabaseHost, reason: String) throws(HTTPError) {
+    func remove(_ host: DatabaseHost, reason: String) throws(HTTPError) {
         _ = hosts.withLock { $0.removeValue(forKey: host.name) }
         host.stop(reason: reason)
         if let dir = directory(host.name) {

@@ -14,6 +14,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    /// The body limit of the request being read (restores take whole backups).
+    private var bodyLimit = 0
     private var following: (log: ModuleLog, token: Int)?
 
     init(_ ctx: ServerContext) { self.ctx = ctx }
@@ -24,9 +26,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body = []
             tooLarge = false
+            let restore = h.method == .POST && h.uri.split(separator: "?").first?.hasSuffix("/restore") == true
+            bodyLimit = restore ? ctx.options.maxRestoreBytes : ctx.options.maxBodyBytes
         case .body(var chunk):
             guard !tooLarge else { return }
-            if body.count + chunk.readableBytes > ctx.options.maxBodyBytes {
+            if body.count + chunk.readableBytes > bodyLimit {
                 tooLarge = true
                 body = []
                 return
@@ -36,7 +40,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let head else { return }
             self.head = nil
             if tooLarge {
-                let e = HTTPError(413, "request body larger than the server's \(ctx.options.maxBodyBytes >> 20) MiB limit")
+                let e = HTTPError(413, "request body larger than the server's \(bodyLimit >> 20) MiB limit")
                 respond(context, head, .error(e))
                 return
             }
@@ -66,7 +70,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "access-control-max-age", value: "86400")
         }
         let keepAlive = request.isKeepAlive && response.follow == nil
-        if response.follow == nil {
+        if let parts = response.parts {
+            headers.add(name: "content-length", value: String(parts.reduce(0) { $0 + $1.length }))
+        } else if response.follow == nil {
             headers.add(name: "content-length", value: String(response.body.count))
         } else {
             headers.add(name: "transfer-encoding", value: "chunked")
@@ -78,12 +84,31 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             startFollowing(log, context, lines: lines)
             return
         }
-        if !response.body.isEmpty {
+        if let parts = response.parts {
+            writeParts(parts, context)
+        } else if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+
+    /// Writes a streamed body: bytes as buffers, files as file regions (sendfile), each file
+    /// closed once written (or once the write failed).
+    private func writeParts(_ parts: [ResponsePart], _ context: ChannelHandlerContext) {
+        for part in parts {
+            switch part {
+            case .bytes(let b):
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: b)))), promise: nil)
+            case .file(let fd, let length):
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+                let region = FileRegion(fileHandle: handle, readerIndex: 0, endIndex: length)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in try? handle.close() }
+                context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
+            }
         }
     }
 

@@ -65,6 +65,9 @@ struct HTTPResponse: Sendable {
     var body: [UInt8] = []
     /// For `logs?follow=true`: the last `lines` lines of this log, then every new record as a line.
     var follow: (log: ModuleLog, lines: Int)?
+    /// For large answers (backups): the body as bytes and open files, sent in order without
+    /// reading the files into memory. Replaces ``body``.
+    var parts: [ResponsePart]?
 
     static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {
         var body = value.utf8
@@ -78,5 +81,19 @@ struct HTTPResponse: Sendable {
 
     static func error(_ e: HTTPError) -> HTTPResponse {
         text(e.message + "\n", status: HTTPResponseStatus(statusCode: e.status))
+    }
+}
+
+/// A piece of a streamed response body.
+enum ResponsePart: Sendable {
+    case bytes([UInt8])
+    /// The first `length` bytes of an open file (the descriptor is closed once they are sent).
+    case file(descriptor: Int32, length: Int)
+
+    var length: Int {
+        switch self {
+        case .bytes(let b): b.count
+        case .file(_, let n): n
+        }
     }
 }

@@ -88,6 +88,7 @@ enum Routes {
             if let m = match("v1/database/:name", p) { return .json(infoJSON(try ctx.database(m[0]).info)) }
             if let m = match("v1/database/:name/schema", p) { return .json(SchemaJSON.schema(try ctx.database(m[0]).info.schema)) }
             if let m = match("v1/database/:name/logs", p) { return try logs(m[0], r, ctx) }
+            if let m = match("v1/database/:name/backup", p) { return try await backup(m[0], r, ctx) }
             if let m = match("v1/database/:name/subscribe", p) { return try refusedUpgrade(m[0], r, ctx) }
         case .POST:
             if match("v1/identity", p) != nil {
@@ -96,6 +97,7 @@ enum Routes {
             }
             if let m = match("v1/database/:name", p) { return try await publish(m[0], r, ctx) }
             if let m = match("v1/database/:name/call/:reducer", p) { return try await call(m[0], m[1], r, ctx) }
+            if let m = match("v1/database/:name/restore", p) { return try await restore(m[0], r, ctx) }
             // `v1/database/:name/sql` is served by ``serveDirectly(_:_:reply:)``.
         case .DELETE:
             if let m = match("v1/database/:name", p) {
@@ -110,7 +112,8 @@ enum Routes {
         default: break
         }
         let known = ["v1/ping", "v1/identity", "v1/database", "v1/database/:n", "v1/database/:n/schema", "v1/database/:n/logs",
-            "v1/database/:n/subscribe", "v1/database/:n/call/:r", "v1/database/:n/sql", "metrics"]
+            "v1/database/:n/subscribe", "v1/database/:n/call/:r", "v1/database/:n/sql", "metrics",
+            "v1/database/:n/backup", "v1/database/:n/restore"]
         if known.contains(where: { match($0, p) != nil }) {
             throw HTTPError(405, "method \(r.method) not allowed on /\(p.joined(separator: "/"))")
         }
