@@ -19,6 +19,11 @@ let embeddableSettings: [SwiftSetting] =
 
 let package = Package(
     name: "Starling",
+    // Apple platforms for the client libraries (StarlingClient, StarlingNetClient): Int128/UInt128
+    // (StarlingTypes' values), Mutex (Synchronization) and String(validating:) need the Swift 6.0
+    // runtime (macOS 15 / iOS 18); Observation and Duration alone would allow macOS 14 / iOS 17.
+    // Declared only: the Apple build is not verified on the Linux machines this project runs on.
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .executable(name: "starling", targets: ["starling"]),
         .executable(name: "starling-bench", targets: ["StarlingBench"]),
@@ -37,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -97,12 +103,14 @@ let package = Package(
         .target(name: "StarlingQuery", dependencies: ["StarlingTypes", "StarlingStore"], swiftSettings: strictSettings),
         // The client/server messages (WebSocket protocol) in JSON and BSATN.
         .target(name: "StarlingProtocol", dependencies: ["StarlingTypes"], swiftSettings: strictSettings),
-        // A small SwiftNIO HTTP/1.1 and WebSocket client (CLI, tests, load generator).
+        // A small SwiftNIO HTTP/1.1 and WebSocket client (CLI, tests, load generator), with TLS
+        // (https://, wss://) through swift-nio-ssl.
         .target(
             name: "StarlingNetClient",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
         ),
@@ -204,7 +212,20 @@ let package = Package(
             dependencies: ["StarlingMacros", .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax")]
         ),
         .testTarget(name: "StarlingQueryTests", dependencies: ["StarlingQuery"], swiftSettings: strictSettings),
-        .testTarget(name: "StarlingNetClientTests", dependencies: ["StarlingNetClient"], swiftSettings: strictSettings),
+        // Test support shared by the client test targets: throwaway certificates (the `openssl` CLI)
+        // and a TLS-terminating proxy in front of a plain-text server.
+        .target(
+            name: "StarlingTLSTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/StarlingTLSTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StarlingNetClientTests", dependencies: ["StarlingNetClient", "StarlingTLSTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "StarlingServerTests",
             dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros"],
@@ -214,7 +235,7 @@ let package = Package(
             name: "StarlingClientTests",
             dependencies: [
                 "StarlingClient", "StarlingCodegen", "StarlingCLI", "StarlingNetClient", "StarlingProtocol", "starling",
-                "starling-macros", "quickstart-chat-client",
+                "starling-macros", "quickstart-chat-client", "StarlingTLSTestSupport",
             ],
             swiftSettings: strictSettings
         ),

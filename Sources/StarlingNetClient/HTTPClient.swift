@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// An HTTP/1.1 client over SwiftNIO: one TCP connection per request (`Connection: close`), plain `http://` only.
+/// An HTTP/1.1 client over SwiftNIO: one TCP connection per request (`Connection: close`), `http://` or `https://`
+/// (TLS, checked as ``TLSOptions`` says: system trust roots plus an optional CA file, hostname verification).
 ///
 /// ```swift
 /// let response = try await HTTPClient.request("GET", url: "http://127.0.0.1:3000/v1/ping")
@@ -20,13 +21,16 @@ public enum HTTPClient {
     ///
     /// - Parameters:
     ///   - method: The request method, e.g. "GET", "POST".
-    ///   - url: `http://host[:port][/path][?query]`.
+    ///   - url: `http://host[:port][/path][?query]`, or `https://` for TLS.
     ///   - headers: Extra request headers. `Host`, `Connection: close`, `User-Agent` and `Content-Length` are added
     ///     unless present.
     ///   - body: The request body, or nil for none.
     ///   - timeout: The limit for the whole exchange: connecting, sending, and receiving the complete response.
     ///   - maxBodySize: The largest response body accepted; larger bodies fail with ``NetError/Code/responseTooLarge``.
-    /// - Throws: ``NetError``; a non-2xx status is *not* an error.
+    ///   - tls: How an `https://` server is verified; ignored for `http://`.
+    /// - Throws: ``NetError``; a non-2xx status is *not* an error. TLS failures have their own codes
+    ///   (``NetError/Code/tlsCertificateUntrusted``, ``NetError/Code/tlsHostnameMismatch``,
+    ///   ``NetError/Code/tlsHandshakeFailed``, ``NetError/Code/tlsConfiguration``).
     public static func request(
         _ method: String = "GET",
         url: String,
@@ -34,6 +38,7 @@ public enum HTTPClient {
         body: [UInt8]? = nil,
         timeout: Duration = .seconds(30),
         maxBodySize: Int = defaultMaxBodySize,
+        tls: TLSOptions = .default,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPResponse {
         try await self.request(
@@ -43,6 +48,7 @@ public enum HTTPClient {
             body: body,
             timeout: timeout,
             maxBodySize: maxBodySize,
+            tls: tls,
             eventLoopGroup: eventLoopGroup
         )
     }
@@ -55,10 +61,11 @@ public enum HTTPClient {
         body: [UInt8]? = nil,
         timeout: Duration = .seconds(30),
         maxBodySize: Int = defaultMaxBodySize,
+        tls: TLSOptions = .default,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPResponse {
         try await self.exchange(
-            method, url: url, headers: headers, body: body, timeout: timeout, waitingFor: "the request to",
+            method, url: url, headers: headers, body: body, timeout: timeout, tls: tls, waitingFor: "the request to",
             eventLoopGroup: eventLoopGroup
         ) { promise, authority in
             HTTPCollectHandler(promise: promise, authority: authority, maxBodySize: maxBodySize)
@@ -78,6 +85,7 @@ public enum HTTPClient {
         body: [UInt8]? = nil,
         timeout: Duration = .seconds(30),
         bufferedChunkLimit: Int = 64,
+        tls: TLSOptions = .default,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPStreamingResponse {
         try await self.stream(
@@ -87,6 +95,7 @@ public enum HTTPClient {
             body: body,
             timeout: timeout,
             bufferedChunkLimit: bufferedChunkLimit,
+            tls: tls,
             eventLoopGroup: eventLoopGroup
         )
     }
@@ -99,11 +108,12 @@ public enum HTTPClient {
         body: [UInt8]? = nil,
         timeout: Duration = .seconds(30),
         bufferedChunkLimit: Int = 64,
+        tls: TLSOptions = .default,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> HTTPStreamingResponse {
         try await self.exchange(
-            method, url: url, headers: headers, body: body, timeout: timeout, waitingFor: "waiting for the response from",
-            eventLoopGroup: eventLoopGroup
+            method, url: url, headers: headers, body: body, timeout: timeout, tls: tls,
+            waitingFor: "waiting for the response from", eventLoopGroup: eventLoopGroup
         ) { promise, authority in
             HTTPStreamHandler(promise: promise, authority: authority, bufferedChunkLimit: bufferedChunkLimit)
         }
@@ -112,7 +122,7 @@ public enum HTTPClient {
     /// Connects, sends the request and completes with what the handler `makeHandler` builds
     /// delivers through its promise (fails on timeout, which also closes the connection).
     private static func exchange<Result: Sendable, Handler: ChannelHandler>(
-        _ method: String, url: NetURL, headers: [(String, String)], body: [UInt8]?, timeout: Duration,
+        _ method: String, url: NetURL, headers: [(String, String)], body: [UInt8]?, timeout: Duration, tls: TLSOptions,
         waitingFor what: String, eventLoopGroup: (any EventLoopGroup)?,
         makeHandler: @escaping @Sendable (EventLoopPromise<Result>, String) -> Handler
     ) async throws(NetError) -> Result {
@@ -121,7 +131,7 @@ public enum HTTPClient {
         let eventLoop = (eventLoopGroup ?? NetClient.defaultEventLoopGroup).next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: Result.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
+        let channel = try await NetClient.connect(to: url, tls: tls, on: eventLoop, timeout: timeout, failing: promise) {
             channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(makeHandler(promise, authority))
@@ -144,8 +154,8 @@ public enum HTTPClient {
         headers: [(String, String)],
         bodyCount: Int?
     ) throws(NetError) -> HTTPRequestHead {
-        guard url.scheme == .http else {
-            throw NetError(.invalidURL, "an HTTP request needs an http:// URL, not \(url)")
+        guard url.scheme.isHTTP else {
+            throw NetError(.invalidURL, "an HTTP request needs an http:// or https:// URL, not \(url)")
         }
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw NetError(.invalidURL, "invalid HTTP method `\(method)`")

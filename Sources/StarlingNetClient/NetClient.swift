@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Shared plumbing of ``HTTPClient`` and ``WebSocketClient``: the default event loop group and connecting.
 public enum NetClient {
@@ -8,20 +9,34 @@ public enum NetClient {
     public static var defaultEventLoopGroup: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
     /// Opens a TCP connection to `url`'s host and port on `eventLoop`, running `configure` on the event loop to set
-    /// up the pipeline before any byte is read. If connecting fails, `promise` (the exchange's result, which the
-    /// pipeline would have completed) fails with the same error.
+    /// up the pipeline before any byte is read. For `https` and `wss` the pipeline starts with a TLS handler (set up
+    /// from `tls`) below what `configure` adds; the handshake runs as soon as the connection is open. If connecting
+    /// fails, `promise` (the exchange's result, which the pipeline would have completed) fails with the same error.
     static func connect<T>(
         to url: NetURL,
+        tls: TLSOptions,
         on eventLoop: any EventLoop,
         timeout: Duration,
         failing promise: EventLoopPromise<T>,
         configure: @escaping @Sendable (any Channel) throws -> Void
     ) async throws(NetError) -> any Channel {
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = url.scheme.isSecure ? try TLSContexts.context(for: tls) : nil
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout.timeAmount)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try configure(channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(TLSContexts.handler(for: url, context: sslContext))
+                    }
+                    try configure(channel)
+                }
             }
         let future: EventLoopFuture<any Channel>
         if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {

@@ -48,6 +48,7 @@ extension NetError {
     /// A failure on an established connection to `authority`.
     static func transfer(with authority: String, _ error: any Error) -> NetError {
         if let error = error as? NetError { return error }
+        if let error = Self.tls(with: authority, error) { return error }
         if error is CancellationError {
             return NetError(.cancelled, "the request to \(authority) was cancelled")
         }

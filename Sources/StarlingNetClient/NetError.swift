@@ -41,6 +41,16 @@ public struct NetError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code(rawValue: 13)
         /// Any other I/O failure; the message carries the underlying error.
         public static let io = Code(rawValue: 14)
+        /// The server's TLS certificate does not chain to a trusted root (self-signed, a private CA that is not
+        /// trusted, or expired). Trust a private CA with ``TLSOptions/caFile``.
+        public static let tlsCertificateUntrusted = Code(rawValue: 15)
+        /// The server's TLS certificate is valid but names other hosts than the one in the URL.
+        public static let tlsHostnameMismatch = Code(rawValue: 16)
+        /// The TLS handshake failed for another reason: the server does not speak TLS on that port, no common
+        /// protocol version or cipher, or the server aborted the handshake.
+        public static let tlsHandshakeFailed = Code(rawValue: 17)
+        /// The TLS options cannot be used (the CA file is missing or holds no PEM certificate).
+        public static let tlsConfiguration = Code(rawValue: 18)
 
         public var description: String {
             switch self {
@@ -58,6 +68,10 @@ public struct NetError: Error, Sendable, CustomStringConvertible {
             case .alreadyClosed: "alreadyClosed"
             case .cancelled: "cancelled"
             case .io: "io"
+            case .tlsCertificateUntrusted: "tlsCertificateUntrusted"
+            case .tlsHostnameMismatch: "tlsHostnameMismatch"
+            case .tlsHandshakeFailed: "tlsHandshakeFailed"
+            case .tlsConfiguration: "tlsConfiguration"
             default: "code \(self.rawValue)"
             }
         }

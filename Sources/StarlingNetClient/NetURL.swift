@@ -1,21 +1,35 @@
-/// A parsed `http://` or `ws://` URL: what the client needs to open a connection and send a request line.
+/// A parsed `http://`, `https://`, `ws://` or `wss://` URL: what the client needs to open a connection and send
+/// a request line.
 ///
-/// Only plain-text schemes are supported (`http`, `ws`); `https` and `wss` are rejected with a clear error.
-/// IPv6 literals are written in brackets (`http://[::1]:3000/v1/ping`). A fragment (`#...`) is dropped.
+/// `https` and `wss` connect over TLS (see ``TLSOptions``). IPv6 literals are written in brackets
+/// (`http://[::1]:3000/v1/ping`). A fragment (`#...`) is dropped.
 public struct NetURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL scheme.
     public enum Scheme: String, Sendable, Hashable {
         /// `http://`: an HTTP/1.1 request.
         case http
+        /// `https://`: an HTTP/1.1 request over TLS.
+        case https
         /// `ws://`: a WebSocket connection.
         case ws
+        /// `wss://`: a WebSocket connection over TLS.
+        case wss
+
+        /// Whether connections for this scheme use TLS.
+        public var isSecure: Bool { self == .https || self == .wss }
+
+        /// Whether this is an HTTP scheme (`http`, `https`) rather than a WebSocket one.
+        public var isHTTP: Bool { self == .http || self == .https }
+
+        /// The port used when the URL names none: 443 with TLS, 80 without.
+        public var defaultPort: Int { self.isSecure ? 443 : 80 }
     }
 
     /// The scheme.
     public var scheme: Scheme
     /// The host name or IP literal, without brackets.
     public var host: String
-    /// The TCP port; 80 when the URL names none.
+    /// The TCP port; the scheme's ``Scheme/defaultPort`` (80 or 443) when the URL names none.
     public var port: Int
     /// The request target: the path and the query string, always starting with `/`.
     public var target: String
@@ -33,14 +47,15 @@ public struct NetURL: Sendable, Hashable, CustomStringConvertible {
         guard let schemeEnd = string.firstRange(of: "://") else {
             throw NetError(
                 .invalidURL,
-                "`\(string)` is not a URL: expected http://host:port/path or ws://host:port/path"
+                "`\(string)` is not a URL: expected http(s)://host:port/path or ws(s)://host:port/path"
             )
         }
         let schemeText = string[..<schemeEnd.lowerBound].lowercased()
         guard let scheme = Scheme(rawValue: schemeText) else {
-            let hint =
-                schemeText == "https" || schemeText == "wss" ? " (TLS is not supported; use http:// or ws://)" : ""
-            throw NetError(.invalidURL, "unsupported URL scheme `\(schemeText)` in `\(string)`\(hint)")
+            throw NetError(
+                .invalidURL,
+                "unsupported URL scheme `\(schemeText)` in `\(string)`: expected http, https, ws or wss"
+            )
         }
         var rest = string[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
@@ -54,11 +69,15 @@ public struct NetURL: Sendable, Hashable, CustomStringConvertible {
                 "the path of `\(string)` contains spaces or control characters; percent-encode them"
             )
         }
-        let (host, port) = try Self.parseAuthority(authority, in: string)
+        let (host, port) = try Self.parseAuthority(authority, in: string, defaultPort: scheme.defaultPort)
         self.init(scheme: scheme, host: host, port: port, target: target)
     }
 
-    private static func parseAuthority(_ authority: Substring, in url: String) throws(NetError) -> (String, Int) {
+    private static func parseAuthority(
+        _ authority: Substring,
+        in url: String,
+        defaultPort: Int
+    ) throws(NetError) -> (String, Int) {
         guard !authority.contains("@") else {
             throw NetError(.invalidURL, "user information in URLs is not supported: `\(url)`")
         }
@@ -81,7 +100,7 @@ public struct NetURL: Sendable, Hashable, CustomStringConvertible {
             host = authority
         }
         guard !host.isEmpty else { throw NetError(.invalidURL, "missing host in `\(url)`") }
-        guard let portText else { return (String(host), 80) }
+        guard let portText else { return (String(host), defaultPort) }
         guard let port = Int(portText), (1...65535).contains(port) else {
             throw NetError(.invalidURL, "invalid port `\(portText)` in `\(url)`: expected 1...65535")
         }

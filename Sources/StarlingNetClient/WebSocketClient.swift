@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Opens WebSocket connections (RFC 6455) over plain TCP with SwiftNIO's HTTP upgrade machinery.
+/// Opens WebSocket connections (RFC 6455) over TCP (`ws://`) or TLS (`wss://`, verified as ``TLSOptions`` says)
+/// with SwiftNIO's HTTP upgrade machinery.
 ///
 /// ```swift
 /// let ws = try await WebSocketClient.connect(
@@ -14,7 +15,7 @@ public enum WebSocketClient {
     /// Connects and performs the opening handshake.
     ///
     /// - Parameters:
-    ///   - url: `ws://host[:port]/path[?query]`.
+    ///   - url: `ws://host[:port]/path[?query]`, or `wss://` for TLS.
     ///   - subprotocol: The subprotocol to request (`Sec-WebSocket-Protocol`), e.g. `v1.bsatn.starling`. The
     ///     connection fails with ``NetError/Code/subprotocolMismatch`` unless the server selects exactly this one
     ///     (or none was requested and the server selects none).
@@ -22,9 +23,10 @@ public enum WebSocketClient {
     ///   - maxFrameSize: The largest frame accepted from the server; larger frames fail the connection (close 1009).
     ///   - maxMessageSize: The largest reassembled message accepted from the server.
     ///   - bufferedMessageLimit: How many unconsumed messages are buffered before the client stops reading.
-    ///   - timeout: The limit for connecting and the handshake.
+    ///   - timeout: The limit for connecting and the handshakes (TLS and WebSocket).
+    ///   - tls: How a `wss://` server is verified; ignored for `ws://`.
     /// - Throws: ``NetError``; ``NetError/Code/upgradeRefused`` (with ``NetError/httpStatus``) when the server
-    ///   answers with anything but `101 Switching Protocols`.
+    ///   answers with anything but `101 Switching Protocols`; the `tls...` codes when TLS fails.
     public static func connect(
         url: String,
         subprotocol: String? = nil,
@@ -33,11 +35,15 @@ public enum WebSocketClient {
         maxMessageSize: Int = 64 << 20,
         bufferedMessageLimit: Int = 1024,
         timeout: Duration = .seconds(10),
+        tls: TLSOptions = .default,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws(NetError) -> WebSocketConnection {
         let url = try NetURL(parsing: url)
-        guard url.scheme == .ws else {
-            throw NetError(.invalidURL, "a WebSocket URL starts with ws://, not `\(url.scheme.rawValue)://` (\(url))")
+        guard !url.scheme.isHTTP else {
+            throw NetError(
+                .invalidURL,
+                "a WebSocket URL starts with ws:// or wss://, not `\(url.scheme.rawValue)://` (\(url))"
+            )
         }
         let options = Options(
             url: url,
@@ -49,7 +55,7 @@ public enum WebSocketClient {
         let eventLoop = (eventLoopGroup ?? NetClient.defaultEventLoopGroup).next()
         let deadline = NIODeadline.now() + timeout.timeAmount
         let promise = eventLoop.makePromise(of: WebSocketConnection.self)
-        let channel = try await NetClient.connect(to: url, on: eventLoop, timeout: timeout, failing: promise) {
+        let channel = try await NetClient.connect(to: url, tls: tls, on: eventLoop, timeout: timeout, failing: promise) {
             channel in
             try Self.configureHandshake(on: channel, options: options, promise: promise)
         }

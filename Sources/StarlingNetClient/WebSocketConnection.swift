@@ -1,7 +1,7 @@
 import NIOCore
 import NIOWebSocket
 
-/// An open WebSocket connection (RFC 6455, client side), made by ``WebSocketClient/connect(url:subprotocol:headers:maxFrameSize:maxMessageSize:bufferedMessageLimit:timeout:eventLoopGroup:)``.
+/// An open WebSocket connection (RFC 6455, client side), made by ``WebSocketClient/connect(url:subprotocol:headers:maxFrameSize:maxMessageSize:bufferedMessageLimit:timeout:tls:eventLoopGroup:)``.
 ///
 /// - Sending: ``send(text:)``, ``send(binary:)``, and ``send(frames:)`` for batches (one event-loop hop and one
 ///   flush for the whole batch). Every frame is masked with a fresh random key. A send returns once its

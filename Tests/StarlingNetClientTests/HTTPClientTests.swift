@@ -173,10 +173,10 @@ struct HTTPClientTests {
 
     @Test func invalidURLFailsBeforeConnecting() async {
         let error = await #expect(throws: NetError.self) {
-            _ = try await HTTPClient.request(url: "https://127.0.0.1:3000/")
+            _ = try await HTTPClient.request(url: "ftp://127.0.0.1:3000/")
         }
         #expect(error?.code == .invalidURL)
-        #expect(error?.message.contains("TLS is not supported") == true)
+        #expect(error?.message.contains("unsupported URL scheme `ftp`") == true)
         let wsError = await #expect(throws: NetError.self) {
             _ = try await HTTPClient.stream(url: "ws://127.0.0.1:3000/")
         }

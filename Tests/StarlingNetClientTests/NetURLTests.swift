@@ -11,6 +11,10 @@ struct NetURLTests {
         ("ws://127.0.0.1:3000/v1/database/bank/subscribe", .ws, "127.0.0.1", 3000, "/v1/database/bank/subscribe"),
         ("ws://[::1]:3000/x", .ws, "::1", 3000, "/x"),
         ("http://[::1]/", .http, "::1", 80, "/"),
+        ("https://db.example.com/v1/ping", .https, "db.example.com", 443, "/v1/ping"),
+        ("HTTPS://localhost:8443", .https, "localhost", 8443, "/"),
+        ("wss://db.example.com/v1/database/bank/subscribe", .wss, "db.example.com", 443, "/v1/database/bank/subscribe"),
+        ("wss://[::1]:3443/x", .wss, "::1", 3443, "/x"),
     ])
     func parses(_ text: String, _ scheme: NetURL.Scheme, _ host: String, _ port: Int, _ target: String) throws {
         let url = try NetURL(parsing: text)
@@ -22,9 +26,8 @@ struct NetURLTests {
 
     @Test(arguments: [
         ("127.0.0.1:3000/v1", "is not a URL"),
-        ("https://a:1/", "TLS is not supported"),
-        ("wss://a:1/", "TLS is not supported"),
         ("ftp://a/", "unsupported URL scheme `ftp`"),
+        ("tls://a/", "expected http, https, ws or wss"),
         ("http://:3000/", "missing host"),
         ("http://a:0/", "invalid port `0`"),
         ("http://a:70000/", "invalid port `70000`"),
@@ -45,5 +48,11 @@ struct NetURLTests {
     @Test func authorityBracketsIPv6() throws {
         #expect(try NetURL(parsing: "ws://[::1]:3000/").authority == "[::1]:3000")
         #expect(try NetURL(parsing: "http://h:1/p?q").description == "http://h:1/p?q")
+        #expect(try NetURL(parsing: "wss://h/p").description == "wss://h:443/p")
+    }
+
+    @Test func schemesKnowWhetherTheyUseTLS() {
+        #expect([NetURL.Scheme.http, .https, .ws, .wss].map(\.isSecure) == [false, true, false, true])
+        #expect([NetURL.Scheme.http, .https, .ws, .wss].map(\.isHTTP) == [true, true, false, false])
     }
 }
