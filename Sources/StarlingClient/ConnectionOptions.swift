@@ -1,4 +1,5 @@
 public import StarlingProtocol
+import StarlingNetClient
 
 /// How a ``StarlingConnection`` connects and reconnects.
 public struct ConnectionOptions: Sendable {
@@ -12,17 +13,25 @@ public struct ConnectionOptions: Sendable {
     public var connectTimeout: Duration
     /// The largest message accepted from the server.
     public var maxMessageSize: Int
+    /// For `https://` and `wss://` servers: a PEM file of CA certificates trusted in addition to
+    /// the system's trust roots (a private or test CA), or nil for the system roots only. The
+    /// server's certificate must also name the URL's host. Ignored for `http://` and `ws://`.
+    public var caFile: String?
 
     /// Creates options; the defaults suit most apps.
     public init(
         wireFormat: WireFormat = .bsatn, reconnect: ReconnectPolicy? = ReconnectPolicy(), connectTimeout: Duration = .seconds(15),
-        maxMessageSize: Int = 256 << 20
+        maxMessageSize: Int = 256 << 20, caFile: String? = nil
     ) {
         self.wireFormat = wireFormat
         self.reconnect = reconnect
         self.connectTimeout = connectTimeout
         self.maxMessageSize = maxMessageSize
+        self.caFile = caFile
     }
+
+    /// The network client's TLS options for these options.
+    var tlsOptions: TLSOptions { TLSOptions(caFile: caFile) }
 }
 
 /// Reconnection delays: exponential backoff with a cap and random jitter, so clients dropped

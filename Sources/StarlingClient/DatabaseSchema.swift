@@ -142,8 +142,8 @@ public struct DatabaseSchema: Sendable, Hashable {
 /// The HTTP side of the protocol the client uses: minting identities and loading schemas.
 enum ServerHTTP {
     /// `POST /v1/identity`: a new identity and its token.
-    static func mintIdentity(baseURL: String, timeout: Duration) async throws(StarlingError) -> (identity: Identity, token: String) {
-        let json = try await requestJSON("POST", baseURL + "/v1/identity", token: nil, timeout: timeout)
+    static func mintIdentity(baseURL: String, options: ConnectionOptions) async throws(StarlingError) -> (identity: Identity, token: String) {
+        let json = try await requestJSON("POST", baseURL + "/v1/identity", token: nil, options: options)
         guard let hex = json["identity"]?.stringValue, let identity = Identity(hex: hex), let token = json["token"]?.stringValue else {
             throw StarlingError(.protocolError, "POST /v1/identity answered with something that is not an identity: \(json.briefDescription)")
         }
@@ -151,15 +151,17 @@ enum ServerHTTP {
     }
 
     /// `GET /v1/database/:name/schema`.
-    static func schema(baseURL: String, database: String, token: String?, timeout: Duration) async throws(StarlingError) -> DatabaseSchema {
-        try DatabaseSchema(json: try await requestJSON("GET", baseURL + "/v1/database/\(pathSegment(database))/schema", token: token, timeout: timeout))
+    static func schema(baseURL: String, database: String, token: String?, options: ConnectionOptions) async throws(StarlingError) -> DatabaseSchema {
+        try DatabaseSchema(json: try await requestJSON("GET", baseURL + "/v1/database/\(pathSegment(database))/schema", token: token, options: options))
     }
 
-    static func requestJSON(_ method: String, _ url: String, token: String?, timeout: Duration) async throws(StarlingError) -> JSONValue {
+    /// `connectTimeout` limits the request; `caFile` applies to `https://` URLs.
+    static func requestJSON(_ method: String, _ url: String, token: String?, options: ConnectionOptions) async throws(StarlingError) -> JSONValue {
         let response: HTTPResponse
         do {
             response = try await HTTPClient.request(
-                method, url: url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: timeout)
+                method, url: url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: options.connectTimeout,
+                tls: options.tlsOptions)
         } catch {
             throw StarlingError(.connectFailed, "\(method) \(url) failed: \(error.message)")
         }

@@ -13,7 +13,8 @@ extension StarlingConnection {
         do {
             ws = try await WebSocketClient.connect(
                 url: webSocketURL, subprotocol: options.wireFormat.subprotocol, headers: [("Authorization", "Bearer \(token)")],
-                maxFrameSize: options.maxMessageSize, maxMessageSize: options.maxMessageSize, timeout: options.connectTimeout)
+                maxFrameSize: options.maxMessageSize, maxMessageSize: options.maxMessageSize, timeout: options.connectTimeout,
+                tls: options.tlsOptions)
         } catch {
             throw StarlingError.network(error, "cannot open the WebSocket of database `\(database)` at \(baseURL)")
         }
@@ -166,7 +167,7 @@ extension StarlingConnection {
             guard (try? await Task.sleep(for: delay)) != nil, state.withLock({ $0.phase == .reconnecting }) else { return }
             do {
                 let token = state.withLock { $0.token }
-                let schema = try await ServerHTTP.schema(baseURL: baseURL, database: database, token: token, timeout: options.connectTimeout)
+                let schema = try await ServerHTTP.schema(baseURL: baseURL, database: database, token: token, options: options)
                 let stillTrying = state.withLock { s -> Bool in
                     guard s.phase == .reconnecting else { return false }
                     s.cache.setSchema(schema)

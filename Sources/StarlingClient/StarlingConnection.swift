@@ -26,7 +26,7 @@ import StarlingProtocol
 /// **Lifetime.** An open connection keeps itself alive (its receive task holds it) until
 /// ``close()`` or until reconnecting gives up; call ``close()`` when done.
 public final class StarlingConnection: Sendable {
-    /// The server's HTTP base URL, `http://host:port`.
+    /// The server's HTTP base URL, `http://host:port` or `https://host[:port]`.
     public let baseURL: String
     /// The database name.
     public let database: String
@@ -48,7 +48,9 @@ public final class StarlingConnection: Sendable {
     /// connection is not retried: a wrong URL, database or token fails at once.
     ///
     /// - Parameters:
-    ///   - url: The server, `http://host:port` (a `ws://` URL works too; TLS is not supported).
+    ///   - url: The server, `http://host:port` or, over TLS, `https://host[:port]` (a `ws://` or `wss://` URL
+    ///     works too). A TLS server's certificate must chain to the system's trust roots or to
+    ///     ``ConnectionOptions/caFile``, and name the URL's host.
     ///   - database: The database name.
     ///   - token: A token saved from an earlier session (``token``), or nil for a new identity.
     public static func connect(
@@ -56,10 +58,9 @@ public final class StarlingConnection: Sendable {
     ) async throws(StarlingError) -> StarlingConnection {
         let (base, ws) = try parseURL(url)
         guard !database.isEmpty else { throw StarlingError(.invalidArgument, "the database name is empty") }
-        let timeout = options.connectTimeout
         var token = token
-        if token == nil { token = try await ServerHTTP.mintIdentity(baseURL: base, timeout: timeout).token }
-        let schema = try await ServerHTTP.schema(baseURL: base, database: database, token: token, timeout: timeout)
+        if token == nil { token = try await ServerHTTP.mintIdentity(baseURL: base, options: options).token }
+        let schema = try await ServerHTTP.schema(baseURL: base, database: database, token: token, options: options)
         let conn = StarlingConnection(baseURL: base, webSocketBase: ws, database: database, options: options, schema: schema, token: token ?? "")
         do {
             try await conn.openSocket()
@@ -70,17 +71,19 @@ public final class StarlingConnection: Sendable {
         return conn
     }
 
-    /// `http://host:port` and `ws://host:port` from either form.
+    /// The HTTP and WebSocket base URLs from either form: `http://`/`ws://` pair up, and so do
+    /// `https://`/`wss://` (TLS).
     static func parseURL(_ url: String) throws(StarlingError) -> (http: String, ws: String) {
         var rest = Substring(url.trimmingWhitespace)
         while rest.hasSuffix("/") { rest.removeLast() }
-        for prefix in ["http://", "ws://"] where rest.lowercased().hasPrefix(prefix) {
+        let pairs = [("http://", "http://", "ws://"), ("ws://", "http://", "ws://"), ("https://", "https://", "wss://"), ("wss://", "https://", "wss://")]
+        for (prefix, http, ws) in pairs where rest.lowercased().hasPrefix(prefix) {
             let hostPart = rest.dropFirst(prefix.count)
             guard !hostPart.isEmpty else { break }
-            return ("http://" + hostPart, "ws://" + hostPart)
+            return (http + hostPart, ws + hostPart)
         }
-        let hint = rest.lowercased().hasPrefix("https://") || rest.lowercased().hasPrefix("wss://") ? " (TLS is not supported yet)" : ""
-        throw StarlingError(.invalidArgument, "`\(url)` is not a server URL: expected http://host:port or ws://host:port\(hint)")
+        throw StarlingError(
+            .invalidArgument, "`\(url)` is not a server URL: expected http://host:port or https://host[:port] (or ws://, wss://)")
     }
 
     // MARK: - Identity

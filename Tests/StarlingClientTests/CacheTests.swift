@@ -142,7 +142,10 @@ import Testing
     @Test func urlsAndErrorsReadWell() throws {
         #expect(try StarlingConnection.parseURL("ws://h:1/") == ("http://h:1", "ws://h:1"))
         #expect(try StarlingConnection.parseURL("http://127.0.0.1:3000") == ("http://127.0.0.1:3000", "ws://127.0.0.1:3000"))
-        #expect(throws: StarlingError.self) { try StarlingConnection.parseURL("https://example.com") }
+        #expect(try StarlingConnection.parseURL("https://example.com/") == ("https://example.com", "wss://example.com"))
+        #expect(try StarlingConnection.parseURL("wss://h:1") == ("https://h:1", "wss://h:1"))
+        #expect(throws: StarlingError.self) { try StarlingConnection.parseURL("ftp://example.com") }
+        #expect(throws: StarlingError.self) { try StarlingConnection.parseURL("https://") }
         #expect(StarlingError.closed(by: nil).code == .connectionLost)
         #expect(StarlingError.closed(by: .init(code: .policyViolation, reason: "slow consumer")).code == .slowConsumer)
         #expect(StarlingError.closed(by: .init(code: .init(rawValue: 1012), reason: "schema")).code == .serviceRestart)

@@ -7,6 +7,8 @@ struct CLIConfig: Codable {
     struct Server: Codable {
         var name: String
         var url: String
+        /// For an `https://` server: a PEM file of CA certificates to trust besides the system's.
+        var caFile: String?
     }
 
     /// An identity and its token, as minted by one server.
@@ -49,6 +51,14 @@ struct CLIConfig: Codable {
             throw CLIError("cannot write \(tmp)")
         }
         guard rename(tmp, Self.path) == 0 else { throw CLIError("cannot replace \(Self.path): errno \(errno)") }
+    }
+
+    /// The CA file to trust for `baseURL`: `--ca-file`, else `$STARLING_CA_FILE`, else the one
+    /// saved with the server (`starling server add URL --ca-file PATH`).
+    func caFile(for baseURL: String, option: String?) -> String? {
+        if let option, !option.isEmpty { return option }
+        if let env = ProcessInfo.processInfo.environment["STARLING_CA_FILE"], !env.isEmpty { return env }
+        return servers.first { $0.url == baseURL }?.caFile
     }
 
     /// The base URL for `-s`: a URL as given, a configured server's name, else the default server.

@@ -2,15 +2,19 @@ import Foundation
 import StarlingNetClient
 import StarlingTypes
 
-/// The CLI's view of one server: its base URL and the saved identity to act as.
+/// The CLI's view of one server: its base URL, how to check it over TLS, and the saved identity to act as.
 struct ServerConnection {
     let baseURL: String
+    /// For `https://` servers: the system's trust roots plus the CA file, if one is configured.
+    let tls: TLSOptions
     private(set) var token: String?
 
-    /// Resolves `-s` and loads the saved token for that server (none yet is fine).
-    init(server: String?) throws {
+    /// Resolves `-s` and loads the saved token for that server (none yet is fine). `caFile` is
+    /// `--ca-file`; see ``CLIConfig/caFile(for:option:)`` for the fallbacks.
+    init(server: String?, caFile: String? = nil) throws {
         let config = try CLIConfig.load()
         baseURL = try config.resolve(server)
+        tls = TLSOptions(caFile: config.caFile(for: baseURL, option: caFile))
         token = config.identities[baseURL]?.token
     }
 
@@ -44,7 +48,7 @@ struct ServerConnection {
         let r: HTTPResponse
         do {
             r = try await HTTPClient.request(
-                method, url: baseURL + path, headers: authenticated ? authHeaders : [], body: body, timeout: timeout)
+                method, url: baseURL + path, headers: authenticated ? authHeaders : [], body: body, timeout: timeout, tls: tls)
         } catch {
             throw CLIError(error.message)
         }
@@ -66,7 +70,7 @@ struct ServerConnection {
     /// Opens a streaming request (`logs -f`).
     func stream(_ path: String) async throws -> HTTPStreamingResponse {
         do {
-            let r = try await HTTPClient.stream("GET", url: baseURL + path, headers: authHeaders)
+            let r = try await HTTPClient.stream("GET", url: baseURL + path, headers: authHeaders, tls: tls)
             guard r.isSuccess else {
                 let text = String(decoding: (try? await r.collectBody()) ?? [], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 throw CLIError("\(r.status) \(text)")

@@ -44,6 +44,8 @@ struct ServerCommand: ParsableCommand {
         @Argument(help: "The server's URL, e.g. http://127.0.0.1:3000.") var url: String
         @Option(name: .long, help: "The name (default: HOST:PORT of the URL).") var name: String?
         @Flag(name: .long, help: "Make it the default server.") var `default` = false
+        @Option(name: .long, help: "For an https:// server: a PEM file of CA certificates to trust besides the system's (a private CA).")
+        var caFile: String?
 
         func run() throws {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw CLIError("the URL must start with http:// or https://") }
@@ -51,10 +53,17 @@ struct ServerCommand: ParsableCommand {
             let serverName = name ?? String(clean.split(separator: "/").last ?? Substring(clean))
             var config = try CLIConfig.load()
             config.servers.removeAll { $0.name == serverName }
-            config.servers.append(.init(name: serverName, url: clean))
+            config.servers.append(.init(name: serverName, url: clean, caFile: try caFile.map(Self.absoluteCAFile)))
             if `default` || config.defaultServer == nil { config.defaultServer = serverName }
             try config.save()
             print("added server `\(serverName)` (\(clean))" + (config.defaultServer == serverName ? " as the default" : ""))
+        }
+
+        /// The CA file as an absolute path (the config outlives the working directory); it must exist.
+        static func absoluteCAFile(_ path: String) throws -> String {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            guard FileManager.default.isReadableFile(atPath: absolute) else { throw CLIError("cannot read the CA file \(absolute)") }
+            return absolute
         }
     }
 
@@ -63,7 +72,9 @@ struct ServerCommand: ParsableCommand {
         func run() throws {
             let config = try CLIConfig.load()
             if config.servers.isEmpty { print("no servers configured; the default is \(CLIConfig.fallbackURL)") }
-            for s in config.servers { print("\(config.defaultServer == s.name ? "*" : " ") \(s.name)  \(s.url)") }
+            for s in config.servers {
+                print("\(config.defaultServer == s.name ? "*" : " ") \(s.name)  \(s.url)" + (s.caFile.map { "  (CA file \($0))" } ?? ""))
+            }
         }
     }
 

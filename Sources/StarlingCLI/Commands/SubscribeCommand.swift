@@ -29,7 +29,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         let url = c.webSocketURL("/v1/database/\(ServerConnection.segment(database))/subscribe" + (confirmed ? "?confirmed=true" : ""))
         let ws: WebSocketConnection
         do {
-            ws = try await WebSocketClient.connect(url: url, subprotocol: WireFormat.json.subprotocol, headers: c.webSocketHeaders)
+            ws = try await WebSocketClient.connect(url: url, subprotocol: WireFormat.json.subprotocol, headers: c.webSocketHeaders, tls: c.tls)
         } catch {
             throw CLIError(error.message)
         }
