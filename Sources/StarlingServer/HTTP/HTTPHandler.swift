@@ -48,8 +48,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             body = []
             let ctx = self.ctx
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let direct = Routes.serveDirectly(request, ctx) { response in
-                bound.eventLoop.execute { bound.value.0.respond(bound.value.1, head, response()) }
+            let direct = Routes.serveDirectly(request, ctx, on: context.eventLoop) { response in
+                // On the event loop already (from the worker's outbox, or at once for an error).
+                bound.value.0.respond(bound.value.1, head, response())
             }
             if direct { return }
             Task {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOHTTP1
 import StarlingModuleHost
 import StarlingTypes
@@ -31,24 +32,27 @@ enum Routes {
         do { return try await route(r, ctx) } catch { return .error(error) }
     }
 
-    /// Serves `POST /v1/database/:name/sql` without the Swift task pool: the query runs as a job
-    /// on the database's worker, which hands the answer (to be rendered) to `reply` (two thread hops fewer than
-    /// ``handle(_:_:)``, which matters for small indexed queries). False for any other request.
+    /// Serves `POST /v1/database/:name/sql` without the Swift task pool (called on `loop`): the
+    /// query runs as a job on the database's worker — the requests that arrive on one event loop
+    /// together go as one job (``WorkerJobBatch``) — and the answers of a worker batch come back
+    /// to the loop in one task (``Outbox``), where `reply` renders and writes each. Two thread hops
+    /// fewer than ``handle(_:_:)``, which matters for small indexed queries. False for any other request.
     static func serveDirectly(
-        _ r: HTTPRequest, _ ctx: ServerContext, reply: @escaping @Sendable (@escaping @Sendable () -> HTTPResponse) -> Void
+        _ r: HTTPRequest, _ ctx: ServerContext, on loop: any EventLoop,
+        reply: @escaping @Sendable (@escaping @Sendable () -> HTTPResponse) -> Void
     ) -> Bool {
         guard r.method == .POST, let m = match("v1/database/:name/sql", r.path) else { return false }
         do throws(HTTPError) {
             let host = try ctx.database(m[0])
             let (caller, _) = try ctx.caller(r)
             guard let text = String(validating: r.body, as: UTF8.self) else { throw HTTPError(400, "the SQL text is not valid UTF-8") }
-            host.submit { db in
-                // The JSON text is written by whoever calls the closure (the event loop), not the worker.
+            WorkerJobBatch.on(loop).submit({ db in
+                // The JSON text is written on the event loop, not the worker.
                 switch host.sqlForHTTP(text, caller: caller, db) {
-                case .success(let results): reply { .json(.array(results)) }
-                case .failure(let e): reply { .error(e) }
+                case .success(let results): host.outbox.run(on: loop) { reply { .json(.array(results)) } }
+                case .failure(let e): host.outbox.run(on: loop) { reply { .error(e) } }
                 }
-            }
+            }, to: host)
         } catch {
             reply { .error(error) }
         }

@@ -61,16 +61,23 @@ final class ClientOutlet: Sendable {
     }
 }
 
-/// Frames produced while a database's worker runs a batch of jobs, grouped by event loop and
-/// handed over once per batch: one task per event loop and one flush per client, not one per message.
+/// Frames (and other event-loop work, such as HTTP responses) produced while a database's worker
+/// runs a batch of jobs, grouped by event loop and handed over once per batch: one task per event
+/// loop and one flush per client, not one per message.
 struct Outbox {
     private var pending: [(ClientOutlet, WebSocketFrame)] = []
+    private var tasks: [(any EventLoop, @Sendable () -> Void)] = []
     /// A client whose queued bytes pass this is disconnected as a slow consumer.
     let maxQueuedBytes: Int
 
     init(maxQueuedBytes: Int) { self.maxQueuedBytes = maxQueuedBytes }
 
-    var isEmpty: Bool { pending.isEmpty }
+    var isEmpty: Bool { pending.isEmpty && tasks.isEmpty }
+
+    /// Queues `task` to run on `loop` with this batch's frames.
+    mutating func run(on loop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
+        tasks.append((loop, task))
+    }
 
     /// Queues `bytes` for `outlet`. Returns false (and closes the client) if the client is too far behind.
     @discardableResult
@@ -95,13 +102,20 @@ struct Outbox {
 
     /// Hands everything queued to the event loops.
     mutating func flush() {
-        guard !pending.isEmpty else { return }
-        var byLoop: [ObjectIdentifier: [(ClientOutlet, WebSocketFrame)]] = [:]
-        for item in pending { byLoop[ObjectIdentifier(item.0.channel.eventLoop), default: []].append(item) }
+        guard !isEmpty else { return }
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(ClientOutlet, WebSocketFrame)], tasks: [@Sendable () -> Void])] = [:]
+        for item in pending {
+            let loop = item.0.channel.eventLoop
+            byLoop[ObjectIdentifier(loop), default: (loop, [], [])].frames.append(item)
+        }
+        for (loop, task) in tasks { byLoop[ObjectIdentifier(loop), default: (loop, [], [])].tasks.append(task) }
         pending.removeAll(keepingCapacity: true)
-        for (_, items) in byLoop {
-            let loop = items[0].0.channel.eventLoop
-            loop.execute { Self.write(items) }
+        tasks.removeAll(keepingCapacity: true)
+        for (_, work) in byLoop {
+            work.loop.execute {
+                if !work.frames.isEmpty { Self.write(work.frames) }
+                for task in work.tasks { task() }
+            }
         }
     }
 
