@@ -30,8 +30,10 @@ public struct TestCertificates: Sendable {
 
     private static let made = Result { try TestCertificates.make() }
 
-    /// Makes a new set in a new temporary directory.
+    /// Makes a new set in a new temporary directory (and removes sets older than an hour, which
+    /// earlier test processes left behind).
     public static func make() throws -> TestCertificates {
+        Self.removeStaleSets()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("starling-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -48,6 +50,16 @@ public struct TestCertificates: Sendable {
         let other = try Self.leaf(
             "elsewhere.invalid", extensions: "other_ext", ca: ca, config: config, directory: directory)
         return TestCertificates(directory: directory, caFile: ca + ".pem", localhost: localhost, otherHost: other)
+    }
+
+    private static func removeStaleSets() {
+        let temporary = FileManager.default.temporaryDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in names where name.hasPrefix("starling-tls-") {
+            let path = temporary.appendingPathComponent(name).path
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            if let modified, modified < Date().addingTimeInterval(-3600) { try? FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     /// A key and a certificate for `name`, signed by the CA at `ca`.

@@ -4,6 +4,7 @@
 // a port that does not speak TLS, connecting fails with a message naming the host and the reason.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 
 import { StarlingClient, SUBPROTOCOLS } from '../src/index.js';
 import { connectNodeWebSocket } from '../src/node-websocket.js';
@@ -36,6 +37,7 @@ describe('TLS (https://, wss://)', { timeout: 600_000 }, () => {
     await proxy?.close();
     await otherHostProxy?.close();
     await server?.stop();
+    if (certs) fs.rmSync(certs.dir, { recursive: true, force: true });
   });
 
   const subscribeURL = (/** @type {string} */ authority) => `wss://${authority}/v1/database/${DB}/subscribe`;
