@@ -80,12 +80,16 @@ public struct CommitlogReader: Sendable {
         var warnings: [CommitlogWarning] = []
         var pendingRemoval: (start: UInt64, size: Int)?
 
-        // A last segment shorter than its header: a crash right after creating it.
+        // A last segment shorter than its header: a crash right after creating it. Otherwise its
+        // bytes are kept for the replay below (read once, not twice).
+        var lastSegment: [UInt8]?
         if let last = starts.last {
             let bytes = try storage.readSegment(start: last)
             if bytes.count < CommitlogFormat.segmentHeaderSize {
                 pendingRemoval = (last, bytes.count)
                 starts.removeLast()
+            } else {
+                lastSegment = bytes
             }
         }
 
@@ -106,7 +110,13 @@ public struct CommitlogReader: Sendable {
                         + "Restore the log from a backup.",
                     segment: name, byteOffset: 0)
             }
-            let bytes = try storage.readSegment(start: start)
+            let bytes: [UInt8]
+            if index == starts.count - 1, let cached = lastSegment {
+                bytes = cached
+                lastSegment = nil
+            } else {
+                bytes = try storage.readSegment(start: start)
+            }
             try bytes.withUnsafeBytes { (buf) throws in
                 if buf.count < CommitlogFormat.segmentHeaderSize {
                     throw CommitlogError(

@@ -27,12 +27,12 @@ final class TableIndex {
     private let compactWidth: Int
     private let compactIsBool: Bool
     /// The compact storages, unwrapped once (the hot lookup path avoids switching on `storage`).
-    /// Unowned: `storage` and `uniqueMapOwner` keep them alive for the index's lifetime, and the
-    /// hot paths then pay no reference counting.
-    private unowned(unsafe) let compactTree: BTree<UInt64, RowId>?
-    private unowned(unsafe) let compactHash: HashIndexMap<UInt64>?
+    /// Unmanaged: `storage` and `uniqueMapOwner` keep them alive for the index's lifetime, and
+    /// the hot paths (`_withUnsafeGuaranteedRef`) then pay no reference counting.
+    private let compactTree: Unmanaged<BTree<UInt64, RowId>>?
+    private let compactHash: Unmanaged<HashIndexMap<UInt64>>?
     /// Key → row for unique indexes on compact keys.
-    private unowned(unsafe) let uniqueMap: CompactHashMap?
+    private let uniqueMap: Unmanaged<CompactHashMap>?
     private let uniqueMapOwner: CompactHashMap?
 
     enum Storage {
@@ -66,7 +66,7 @@ final class TableIndex {
         compactWidth = compact ? compactKind.width : 0
         compactIsBool = columnTypes[0] == .bool
         let map = compact && schema.isUnique ? CompactHashMap() : nil
-        uniqueMap = map
+        uniqueMap = map.map { Unmanaged.passUnretained($0) }
         uniqueMapOwner = map
         switch (schema.algorithm, compact) {
         case (.btree, true): storage = .btreeU64(BTree())
@@ -74,8 +74,8 @@ final class TableIndex {
         case (.hash, true): storage = map.map { .uniqueHashU64($0) } ?? .hashU64(HashIndexMap())
         case (.hash, false): storage = .hashBytes(HashIndexMap())
         }
-        if case .btreeU64(let t) = storage { compactTree = t } else { compactTree = nil }
-        if case .hashU64(let m) = storage { compactHash = m } else { compactHash = nil }
+        if case .btreeU64(let t) = storage { compactTree = .passUnretained(t) } else { compactTree = nil }
+        if case .hashU64(let m) = storage { compactHash = .passUnretained(m) } else { compactHash = nil }
     }
 
     /// The compact key encoded by `bsatn` when this index uses compact keys and the bytes are one
@@ -87,9 +87,9 @@ final class TableIndex {
 
     /// Any row stored under a compact key.
     @inline(__always) func first(compact key: UInt64) -> RowId? {
-        if let m = uniqueMap { return m.get(key) }
-        if let t = compactTree { return t.first(key) }
-        return compactHash.unsafelyUnwrapped.first(key)
+        if let m = uniqueMap { return m._withUnsafeGuaranteedRef { $0.get(key) } }
+        if let t = compactTree { return t._withUnsafeGuaranteedRef { $0.first(key) } }
+        return compactHash.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.first(key) }
     }
 
     // MARK: keys
@@ -143,7 +143,7 @@ final class TableIndex {
     /// unique key repeats.
     func bulkFill(_ pairs: inout [(key: UInt64, value: RowId)]) -> Bool {
         precondition(usesU64 && count == 0, "bulk fill of a non-empty index")
-        if let m = uniqueMap, pairs.withUnsafeBufferPointer({ m.bulkInsert($0) }) != nil { return false }
+        if let m = uniqueMapOwner, pairs.withUnsafeBufferPointer({ m.bulkInsert($0) }) != nil { return false }
         switch storage {
         case .uniqueHashU64: return true
         case .btreeU64(let t):
@@ -186,36 +186,36 @@ final class TableIndex {
     }
 
     /// Makes room for `total` keys in the unique hash map (bulk loads).
-    func reserve(_ total: Int) { uniqueMap?.reserve(total) }
+    func reserve(_ total: Int) { uniqueMapOwner?.reserve(total) }
 
     /// Whether uniqueness is enforced by claiming keys in the hash map (``claim(_:_:)``).
     var claimsKeys: Bool { uniqueMap != nil }
 
     /// Starts loading the hash slot the key of `row` will claim.
     @inline(__always) func prefetchClaim(_ row: UnsafeRawBufferPointer) {
-        if let m = uniqueMap, case .u64(let k) = key(ofRow: row) { m.prefetch(k) }
+        if let m = uniqueMap, case .u64(let k) = key(ofRow: row) { m._withUnsafeGuaranteedRef { $0.prefetch(k) } }
     }
 
     /// Maps `key` to `id` in the unique hash map unless the key is taken; returns the holder.
     @inline(__always) func claim(_ key: Key, _ id: RowId) -> RowId? {
         guard let m = uniqueMap, case .u64(let k) = key else { return nil }
-        return m.insertIfAbsent(k, id)
+        return m._withUnsafeGuaranteedRef { $0.insertIfAbsent(k, id) }
     }
 
     /// Undoes a successful ``claim(_:_:)``.
     func unclaim(_ key: Key, _ id: RowId) {
-        if let m = uniqueMap, case .u64(let k) = key { m.remove(k, id) }
+        if let m = uniqueMapOwner, case .u64(let k) = key { m.remove(k, id) }
     }
 
     func insert(_ key: Key, _ id: RowId) {
-        if let m = uniqueMap, case .u64(let k) = key { m.insertIfAbsent(k, id) }
+        if let m = uniqueMap, case .u64(let k) = key { m._withUnsafeGuaranteedRef { _ = $0.insertIfAbsent(k, id) } }
         insertOrdered(key, id)
     }
 
     /// Adds the entry to the index's main storage (not the unique hash map).
     @inline(__always) func insertOrdered(_ key: Key, _ id: RowId) {
         if let t = compactTree, case .u64(let k) = key {
-            t.insert(k, id)
+            t._withUnsafeGuaranteedRef { _ = $0.insert(k, id) }
             return
         }
         insertOrderedGeneral(key, id)
@@ -233,7 +233,7 @@ final class TableIndex {
     }
 
     func remove(_ key: Key, _ id: RowId) {
-        if let m = uniqueMap, case .u64(let k) = key { m.remove(k, id) }
+        if let m = uniqueMap, case .u64(let k) = key { m._withUnsafeGuaranteedRef { _ = $0.remove(k, id) } }
         removeOrdered(key, id)
     }
 
@@ -251,7 +251,7 @@ final class TableIndex {
 
     /// Any row stored under exactly `key`.
     @inline(__always) func first(_ key: Key) -> RowId? {
-        if let m = uniqueMap, case .u64(let k) = key { return m.get(k) }
+        if let m = uniqueMap, case .u64(let k) = key { return m._withUnsafeGuaranteedRef { $0.get(k) } }
         return switch (storage, key) {
         case (.btreeU64(let t), .u64(let k)): t.first(k)
         case (.btreeBytes(let t), .bytes(let k)): t.first(k)
@@ -262,7 +262,7 @@ final class TableIndex {
     }
 
     func removeAll() {
-        uniqueMap?.removeAll()
+        uniqueMapOwner?.removeAll()
         switch storage {
         case .uniqueHashU64: break
         case .btreeU64(let t): t.removeAll()
@@ -277,7 +277,7 @@ final class TableIndex {
     /// Calls `body` for each row whose key equals `key` (for a btree on several columns, `key` may
     /// be a prefix: every row whose key starts with it).
     func forEach<E: Error>(equalTo key: Key, _ body: (RowId) throws(E) -> Bool) throws(E) {
-        if let m = uniqueMap, case .u64(let k) = key {
+        if let m = uniqueMapOwner, case .u64(let k) = key {
             if let id = m.get(k) { _ = try body(id) }
             return
         }
