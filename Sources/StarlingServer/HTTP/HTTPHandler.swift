@@ -3,6 +3,10 @@ import NIOHTTP1
 import NIOWebSocket
 import StarlingModuleHost
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Serves HTTP requests on one connection: collects a request (body up to the limit), hands it
 /// to ``Routes`` off the event loop, and writes the response back on it. `logs?follow=true`
 /// responses stay open and stream new log lines (chunked) until the client goes away.
@@ -103,6 +107,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch part {
             case .bytes(let b):
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: b)))), promise: nil)
+            case .file(let fd, let length) where length == 0:
+                close(fd)
             case .file(let fd, let length):
                 let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
                 let region = FileRegion(fileHandle: handle, readerIndex: 0, endIndex: length)
