@@ -1,5 +1,5 @@
-public import Dispatch
-public import StarlingStore
+import Dispatch
+import StarlingStore
 import StarlingDurability
 import Synchronization
 
