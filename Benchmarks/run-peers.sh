@@ -10,10 +10,11 @@
 # usage: Benchmarks/run-peers.sh [--duration S] [--warmup S] [--repeat N] [--quick] [--only LIST] [--no-build]
 #                                [--no-write | --write]
 #   --duration S   measured seconds per run (default 10)      --warmup S   warm-up seconds (default 2)
-#   --repeat N     runs of each uniform Starling configuration (default 2, spread over the session)
+#   --repeat N     runs of each uniform Starling configuration (default 3, spread over the session)
 #   --quick        a fast trial: --warmup 1 --duration 3 --repeat 1, and BENCHMARKS.md is not touched
 #   --only LIST    comma-separated subset of starling,redis,tarantool,postgres
 #   --no-build     use the binaries already in $SCRATCH/release and the built bank module
+#   --wait-quiet S before each run, wait up to S seconds for other processes to use < 0.15 cores
 #   --no-write     print the table instead of writing BENCHMARKS.md; --write: write it even with --quick
 # environment: SCRATCH (Swift build dir, default .build), PGBIN (default /usr/lib/postgresql/15/bin)
 set -uo pipefail
@@ -23,16 +24,17 @@ PEERS=$ROOT/Benchmarks/peers
 COMMAND="Benchmarks/run-peers.sh $*"
 
 ACCOUNTS=100000 BALANCE=1000 CONNECTIONS=64 IN_FLIGHT=16 ALPHA=1.5
-WARMUP=2 DURATION=10 REPEAT=2 ONLY="starling,redis,tarantool,postgres" WRITE=auto QUICK=0 BUILD=1
+WARMUP=2 DURATION=10 REPEAT=3 ONLY="starling,redis,tarantool,postgres" WRITE=auto QUICK=0 BUILD=1
 usage() { sed -n '/^# usage:/,/^# environment:/p' "$0" | sed 's/^# \{0,1\}//'; }
 needs_value() { (($1 >= 2)) || { echo "run-peers: $2 needs a value" >&2 && exit 2; }; }
 while (($#)); do
     case $1 in
-    --duration | --warmup | --repeat | --only) needs_value $# "$1" ;;&
+    --duration | --warmup | --repeat | --only | --wait-quiet) needs_value $# "$1" ;;&
     --duration) DURATION=$2 && shift ;;
     --warmup) WARMUP=$2 && shift ;;
     --repeat) REPEAT=$2 && shift ;;
     --only) ONLY=$2 && shift ;;
+    --wait-quiet) QUIET_WAIT=$2 && shift ;;
     --quick) QUICK=1 WARMUP=1 DURATION=3 REPEAT=1 ;;
     --no-build) BUILD=0 ;;
     --no-write) WRITE=no ;;
@@ -132,13 +134,14 @@ if wants tarantool; then
     tarantool_suite write
     tarantool_suite fsync
 fi
+# Further Starling sets in the middle and at the end, so its figures sample the machine at different times.
+if wants starling && ((REPEAT >= 3)); then starling_uniform_set 2; fi
 if wants postgres; then
     postgres_suite off
     postgres_suite on
 fi
-# Further Starling sets come last, so its figures sample the machine at different times.
 if wants starling; then
-    for ((r = 2; r <= REPEAT; r++)); do starling_uniform_set "$r"; done
+    for ((r = REPEAT >= 3 ? 3 : 2; r <= REPEAT; r++)); do starling_uniform_set "$r"; done
 fi
 finished=$(date -u '+%H:%M UTC')
 minutes=$(((SECONDS - started_seconds + 30) / 60))

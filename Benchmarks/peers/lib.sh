@@ -39,6 +39,23 @@ proc_ticks() {
 # Busy CPU ticks of the whole machine (all cores; /proc/stat minus idle, iowait and steal).
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
 
+# With QUIET_WAIT > 0 (--wait-quiet S): waits up to that many seconds until the rest of the machine is
+# quiet (under 0.15 busy cores over 2 s; nothing of ours runs between runs), so other agents' builds
+# disturb fewer runs. Gives up silently after the timeout: the table's "other processes" column shows it.
+QUIET_WAIT=${QUIET_WAIT:-0}
+wait_quiet() {
+    ((QUIET_WAIT > 0)) || return 0
+    local deadline=$((SECONDS + QUIET_WAIT)) m0 m1 busy
+    while ((SECONDS < deadline)); do
+        m0=$(machine_ticks)
+        sleep 2
+        m1=$(machine_ticks)
+        busy=$(awk -v a="$m0" -v b="$m1" -v tk="$TICKS" 'BEGIN { print ((b - a) / tk / 2 < 0.15) ? 1 : 0 }')
+        ((busy)) && return 0
+    done
+    say "the machine was still busy after --wait-quiet $QUIET_WAIT s; running anyway"
+}
+
 # Clock ticks per second.
 TICKS=$(getconf CLK_TCK)
 

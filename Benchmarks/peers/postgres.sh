@@ -46,6 +46,7 @@ run_postgres() {
         client="$(js "pgbench -M prepared -c $CONNECTIONS -j 2")"
         connections="$CONNECTIONS" in_flight=1 distribution="\"$distribution\"" repeat=1)
     say "-- PostgreSQL synchronous_commit $mode, $CONNECTIONS x 1, $distribution, postmaster pid $PG_PID"
+    wait_quiet
     script=$(pgbench_script "$distribution")
     local bench=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -M prepared -c "$CONNECTIONS" -j 2 -f "$script")
     run_client "${bench[@]}" -T "$(awk -v s="$WARMUP" 'BEGIN { print int(s + 0.999) }')" postgres

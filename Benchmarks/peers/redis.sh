@@ -41,6 +41,7 @@ run_redis() {
         client="$(js "redis-benchmark -c $CONNECTIONS -P $pipeline")"
         connections="$CONNECTIONS" in_flight="$pipeline" distribution='"uniform"' repeat=1)
     say "-- Redis appendfsync $fsync, $CONNECTIONS x pipeline $pipeline, server pid $REDIS_PID"
+    wait_quiet
     redis_bench 20000 "$pipeline" # calibration
     ((BENCH_RATE > 0)) && redis_bench "$(awk -v r="$BENCH_RATE" -v s="$WARMUP" 'BEGIN { print int(r * s) + 1000 }')" "$pipeline"
     if ((BENCH_RATE == 0)); then

@@ -59,8 +59,8 @@ comparable durability, divided by the peer's TPS (above 1: Starling is faster).
 Server and load generator share the $NPROC cores, so both CPU figures are given (share of all $NPROC
 cores over the measured window, and µs per transfer). **This machine is shared with other agents'
 builds:** "other processes" is the CPU the rest of the machine used during each run (up to $noise cores
-in this session); runs with a large figure there are depressed, so Starling's uniform configurations
-ran $REPEAT time(s), spread over the session.
+in this session); runs with a large figure there are depressed, so each uniform Starling configuration
+ran $REPEAT time(s), spread over the session, and its ratios use the median.
 
 $(render_table "$RESULTS" "$NPROC")
 

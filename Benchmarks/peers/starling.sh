@@ -15,6 +15,7 @@ start_starling() {
 # One measured run: run_starling FSYNC CONNECTIONS IN_FLIGHT DISTRIBUTION REPEAT
 run_starling() {
     local fsync=$1 connections=$2 in_flight=$3 distribution=$4 repeat=$5 json class
+    wait_quiet
     start_starling "$fsync"
     say "-- Starling --fsync $fsync, $connections x $in_flight, $distribution (run $repeat), server pid $STARLING_PID"
     run_client "$LOADGEN" --server "$STARLING_URL" --server-pid "$STARLING_PID" --wasm "$WASM" \

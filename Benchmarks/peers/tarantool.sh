@@ -21,6 +21,7 @@ run_tarantool() {
         client="$(js "net.box script, $CONNECTIONS conns × $in_flight fibers")"
         connections="$CONNECTIONS" in_flight="$in_flight" distribution="\"$distribution\"" repeat=1)
     say "-- Tarantool wal_mode $mode, $CONNECTIONS x $in_flight, $distribution, server pid $TARANTOOL_PID"
+    wait_quiet
     run_client tarantool "$PEERS/tarantool-load.lua" "$TARANTOOL_PORT" "$CONNECTIONS" "$in_flight" "$WARMUP" \
         "$DURATION" "$ACCOUNTS" "$BALANCE" "$distribution" "$ALPHA" "$TARANTOOL_PID"
     json=$(grep '^{' <<<"$CLIENT_OUT" | tail -1)
