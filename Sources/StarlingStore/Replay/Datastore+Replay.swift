@@ -41,72 +41,55 @@ extension Datastore {
     /// recovery hot path. Same rules as ``replay(_:)``.
     public func replay(payload: UnsafeRawBufferPointer) throws(StoreError) {
         precondition(tx == nil, "replay while a transaction is open")
-        var r = BSATNReader(payload)
-        try decoding { () throws(BSATNError) in
-            try r.skip(8)  // timestamp
-            let at = r.position
-            switch try r.readU8() {
-            case 0:
-                try r.skipString()
-                try r.skip(32 + 16)
-                _ = try r.readByteSlice()
-            case 1: break
-            case let tag: throw BSATNError(.invalidTag, "invalid option tag \(tag) for the reducer", offset: at)
-            }
-        }
-        let n = try decoding { () throws(BSATNError) in try r.readLength(minElementSize: 12) }
+        var c = PayloadCursor(payload)
+        try c.skipHeader()
+        let n = try c.count(minSize: 12)
         var createdTables: [TableId] = []
         var sequencesChanged = false
         var schemaApplied = false
         var migrations = ReplayedMigrations()
         for _ in 0..<n {
-            let id: UInt32 = try decoding { () throws(BSATNError) in try r.readLE() }
-            if id >= SystemTables.firstUserTableId, !schemaApplied {
-                schemaApplied = true
-                try finishSchemaChanges(createdTables, migrations, sequencesChanged)
+            let id = try c.u32()
+            if id >= SystemTables.firstUserTableId {
+                if !schemaApplied {
+                    schemaApplied = true
+                    try finishSchemaChanges(createdTables, migrations, sequencesChanged)
+                }
+                try replayRows(&c, into: try table(id))
+                continue
             }
             let t = try table(id)
             // Inserts come first in the payload, but deletes must be applied first.
-            var inserts = r
-            try decoding { () throws(BSATNError) in try Self.skipRows(&r) }
-            try forEachRow(&r) { (row) throws(StoreError) in
+            var inserts = c
+            try c.skipRows()
+            for _ in 0..<(try c.count(minSize: 4)) {
+                let row = try c.slice()
                 if id == SystemTables.stTable {
                     throw StoreError(.invalidSchema, "log replay: dropping tables is not supported by this version")
                 }
                 try deleteReplayed(row, from: t)
             }
-            try forEachRow(&inserts) { (row) throws(StoreError) in
+            for _ in 0..<(try inserts.count(minSize: 4)) {
+                let row = try inserts.slice()
                 if id == SystemTables.stTable { createdTables.append(UInt32(littleEndian: row.loadUnaligned(as: UInt32.self))) }
                 try insertReplayed(row, into: t)
-                if id < SystemTables.firstUserTableId { migrations.note(id, insert: row, store: self) }
+                migrations.note(id, insert: row, store: self)
             }
             if id == SystemTables.stSequence { sequencesChanged = true }
         }
         if !schemaApplied { try finishSchemaChanges(createdTables, migrations, sequencesChanged) }
-        try decoding { () throws(BSATNError) in try r.expectEnd() }
+        try c.expectEnd()
         if !migrations.isEmpty { try migrations.addIndexes(self) }
     }
 
-    /// Runs a decoding step, turning its error into a "malformed commit record" store error.
-    private func decoding<T>(_ step: () throws(BSATNError) -> T) throws(StoreError) -> T {
-        do { return try step() } catch {
-            throw StoreError(.typeMismatch, "malformed commit record: \(error.message) (byte \(error.offset))")
-        }
-    }
-
-    /// Runs `body` over a row list (u32 count, then u32-length-prefixed rows), advancing `r`.
-    private func forEachRow(
-        _ r: inout BSATNReader, _ body: (UnsafeRawBufferPointer) throws(StoreError) -> Void
-    ) throws(StoreError) {
-        let count = try decoding { () throws(BSATNError) in try r.readLength(minElementSize: 4) }
-        for _ in 0..<count {
-            try body(try decoding { () throws(BSATNError) in try r.readByteSlice() })
-        }
-    }
-
-    private static func skipRows(_ r: inout BSATNReader) throws(BSATNError) {
-        let count = try r.readLength(minElementSize: 4)
-        for _ in 0..<count { _ = try r.readByteSlice() }
+    /// Replays one user table's part of a payload: its deletes, then its inserts (the payload
+    /// lists inserts first), leaving `c` after both lists.
+    @inline(__always)
+    private func replayRows(_ c: inout PayloadCursor, into t: Table) throws(StoreError) {
+        var inserts = c
+        try c.skipRows()
+        for _ in 0..<(try c.count(minSize: 4)) { try deleteReplayed(try c.slice(), from: t) }
+        for _ in 0..<(try inserts.count(minSize: 4)) { try insertReplayed(try inserts.slice(), into: t) }
     }
 
     private func finishSchemaChanges(

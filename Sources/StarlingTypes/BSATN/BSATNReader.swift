@@ -77,9 +77,13 @@ public struct BSATNReader {
     @inlinable public mutating func readLength(minElementSize: Int = 1) throws(BSATNError) -> Int {
         let at = position
         let raw = try readLE(UInt32.self)
-        // Compared in UInt64 and never multiplied: where Int is 32 bits (wasm32), `Int(raw)` traps
-        // for lengths ≥ 2^31 and `n * minElementSize` can overflow.
-        if minElementSize > 0, UInt64(raw) > UInt64(remaining / minElementSize) {
+        // Compared in UInt64 (where Int is 32 bits (wasm32), `Int(raw)` traps for lengths ≥ 2^31),
+        // multiplied with an overflow check rather than divided: a division costs tens of cycles
+        // on every length read.
+        if minElementSize > 0,
+            case let (need, overflow) = UInt64(raw).multipliedReportingOverflow(by: UInt64(minElementSize)),
+            overflow || need > UInt64(remaining)
+        {
             throw lengthError(raw, minElementSize: minElementSize, at: at)
         }
         if minElementSize == 0, raw > BSATNReader.maxZeroSizeElements {
