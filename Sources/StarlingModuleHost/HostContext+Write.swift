@@ -25,7 +25,7 @@ extension HostContext {
         guard let info = indexInfo(index, tx) else { return .noSuchIndex }
         guard info.isUnique else { return .indexNotUnique }
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: row)
+        scratch.append(bytes: row)
         do throws(StoreError) {
             // The stored row is the given one (updates apply no sequences), so the module's buffer
             // already holds it: nothing to write back.
@@ -89,7 +89,7 @@ extension HostContext {
         try m.check(out, 4)
         guard let tx else { return .notInTransaction }
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: row)
+        scratch.append(bytes: row)
         do throws(StoreError) {
             let deleted = try tx.delete(table, row: scratch)
             m.storeU32(out, deleted ? 1 : 0)

@@ -353,6 +353,33 @@ package final class BTree<Key: Comparable, Value: Comparable> {
         return .split(upKey, upValue, right)
     }
 
+    // MARK: Replace
+
+    /// Changes the value of the pair `(key, old)` to `new` in place, for a tree that stores no
+    /// other pair with `key` (a unique index whose row was replaced). Returns `false`, changing
+    /// nothing, when the pair is absent or an inner separator on its path has `key` (then the
+    /// new value could break the order the separators promise; remove and insert instead).
+    ///
+    /// Safe with no other pair of `key`: every descent for `key` follows the same path whatever
+    /// the value, and that path holds no separator with `key`. The version is not bumped: no
+    /// pair moves, so running iterations stay valid.
+    @inlinable
+    package func replaceValue(_ key: Key, _ old: Value, with new: Value) -> Bool {
+        var node = root
+        while !node.isLeaf {
+            let i = node.upperBound(key, old)
+            if i > 0, node.entries[i &- 1].key == key { return false }
+            if i < node.count, node.entries[i].key == key { return false }
+            node = node.children[i]
+        }
+        let j = node.lowerBound(key, old)
+        guard node.holds(key, old, at: j) else { return false }
+        if j > 0, node.entries[j &- 1].key == key { return false }
+        if j &+ 1 < node.count, node.entries[j &+ 1].key == key { return false }
+        node.entries[j].value = new
+        return true
+    }
+
     // MARK: Remove
 
     /// Removes the pair `(key, value)`; returns `false` when it was not stored.

@@ -66,6 +66,23 @@ final class CompactHashMap {
         }
     }
 
+    /// Makes `key`, mapped to `old`, map to `new`; returns whether `key` mapped to `old`.
+    @discardableResult
+    func replace(_ key: UInt64, _ old: RowId, with new: RowId) -> Bool {
+        let mask = capacity &- 1
+        var i = home(key)
+        while true {
+            let s = slots[i]
+            if s.value == Self.empty { return false }
+            if s.key == key {
+                guard s.value == old.raw else { return false }
+                slots[i].value = new.raw
+                return true
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
     /// Removes `key` if it maps to `id`; returns whether it did.
     @discardableResult
     func remove(_ key: UInt64, _ id: RowId) -> Bool {

@@ -237,6 +237,36 @@ final class TableIndex {
         removeOrdered(key, id)
     }
 
+    /// Points the entry of `key`, held by row `old`, at row `new`: for a unique index whose key
+    /// did not change when `old` was replaced by `new`. One probe and one descent instead of a
+    /// removal and an insertion (which may rebalance and shift).
+    func replace(_ key: Key, _ old: RowId, with new: RowId) {
+        precondition(isUnique, "replace needs a unique index")
+        if let m = uniqueMap, case .u64(let k) = key {
+            m._withUnsafeGuaranteedRef { precondition($0.replace(k, old, with: new), "replaced key not in the index") }
+        }
+        switch (storage, key) {
+        case (.uniqueHashU64, _): break
+        case (.btreeU64(let t), .u64(let k)):
+            if !t.replaceValue(k, old, with: new) {
+                t.remove(k, old)
+                t.insert(k, new)
+            }
+        case (.btreeBytes(let t), .bytes(let k)):
+            if !t.replaceValue(k, old, with: new) {
+                t.remove(k, old)
+                t.insert(k, new)
+            }
+        case (.hashU64(let m), .u64(let k)):
+            m.remove(k, old)
+            m.insert(k, new)
+        case (.hashBytes(let m), .bytes(let k)):
+            m.remove(k, old)
+            m.insert(k, new)
+        default: preconditionFailure("index key kind mismatch")
+        }
+    }
+
     /// Removes the entry from the index's main storage (not the unique hash map).
     func removeOrdered(_ key: Key, _ id: RowId) {
         switch (storage, key) {

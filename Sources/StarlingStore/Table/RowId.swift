@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where a row lives in its table's pages: page number (high 32 bits) and slot (low 32 bits).
 ///
 /// A row id is stable while the row exists; after a delete the slot may be reused by another row.
@@ -12,4 +16,14 @@ public struct RowId: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     @inlinable public static func < (a: RowId, b: RowId) -> Bool { a.raw < b.raw }
     public var description: String { "row(\(page):\(slot))" }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether both buffers hold the same bytes: one `memcmp` (a generic `elementsEqual` over raw
+    /// bytes compares them one at a time through the `Sequence` iterator).
+    @inline(__always) func hasSameBytes(as other: UnsafeRawBufferPointer) -> Bool {
+        guard count == other.count else { return false }
+        guard count > 0, let a = baseAddress, let b = other.baseAddress else { return true }
+        return memcmp(a, b, count) == 0
+    }
 }

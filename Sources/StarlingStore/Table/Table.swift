@@ -53,11 +53,11 @@ final class Table {
     func findIdentical(_ row: UnsafeRawBufferPointer) -> RowId? {
         if let idx = identityIndex {
             guard let id = idx.first(idx.key(ofRow: row)) else { return nil }
-            return rows.row(id).elementsEqual(row) ? id : nil
+            return rows.row(id).hasSameBytes(as: row) ? id : nil
         }
         var found: RowId?
         rowHashes!.forEach(equalTo: Table.hash(row)) { id in
-            if rows.row(id).elementsEqual(row) { found = id }
+            if rows.row(id).hasSameBytes(as: row) { found = id }
             return found == nil
         }
         return found
@@ -176,6 +176,31 @@ final class Table {
         for idx in indexes { idx.remove(idx.key(ofRow: row), id) }
         rowHashes?.remove(Table.hash(row), id)
         rows.tombstone(id)
+    }
+
+    /// Replaces the committed row `old` by `row` in one step: `row` is stored as a new
+    /// (flagged) row and `old` is tombstoned, exactly as ``tombstoneRow(_:)`` followed by
+    /// ``insertUnchecked(_:flagged:)`` would leave them (commit and rollback treat the pair as a
+    /// delete and an insert), but a unique index whose key is unchanged has its entry re-pointed
+    /// instead of removed and inserted again. For tables without ``rowHashes``.
+    func replaceRow(_ old: RowId, with row: UnsafeRawBufferPointer) -> RowId {
+        precondition(rowHashes == nil, "replaceRow on a table that tracks row hashes")
+        let id = rows.insert(row, flagged: true)
+        // Both read after the insert: nothing writes the pages again until the tombstone below.
+        let stored = rows.row(id)
+        let previous = rows.row(old)
+        for idx in indexes {
+            let key = idx.key(ofRow: stored)
+            let oldKey = idx.key(ofRow: previous)
+            if idx.isUnique, key == oldKey {
+                idx.replace(key, old, with: id)
+            } else {
+                idx.remove(oldKey, old)
+                idx.insert(key, id)
+            }
+        }
+        rows.tombstone(old)
+        return id
     }
 
     /// Undoes ``tombstoneRow(_:)``.

@@ -9,9 +9,13 @@ extension MutTx {
     public func commit() throws(StoreError) -> TxDelta {
         try store.checkOpen(id)
         var delta = TxDelta()
-        store.touched.sort { $0.id < $1.id }
+        if store.touched.count > 1 { store.touched.sort { $0.id < $1.id } }
         for t in store.touched {
-            var inserts = RowList()
+            // Sized in a first pass: growing two arrays per list row by row cost more than
+            // copying the rows.
+            var insertBytes = 0
+            for rid in t.txInserted where t.rows.contains(rid) { insertBytes &+= t.rows.row(rid).count }
+            var inserts = RowList(reservingBytes: insertBytes, rows: t.txInserted.count)
             let needsDedup = t.txDeletedOwn > 0
             var seen = Set<RowId>()
             for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) {
@@ -19,7 +23,9 @@ extension MutTx {
                 inserts.append(t.rows.row(rid))
                 t.rows.clearFlag(rid)
             }
-            var deletes = RowList()
+            var deleteBytes = 0
+            for rid in t.txDeleted { deleteBytes &+= t.rows.row(rid).count }
+            var deletes = RowList(reservingBytes: deleteBytes, rows: t.txDeleted.count)
             for rid in t.txDeleted {
                 deletes.append(t.rows.row(rid))
                 t.rows.freeTombstone(rid)

@@ -63,7 +63,7 @@ public struct MutTx: StoreReading {
             return rid
         case .conflict(let idx, let other):
             // An identical row is found through any unique index (not only the identity one).
-            if t.rows.row(other).elementsEqual(row) { return other }
+            if t.rows.row(other).hasSameBytes(as: row) { return other }
             throw uniqueViolation(t, idx, row)
         }
     }
@@ -204,9 +204,18 @@ public struct MutTx: StoreReading {
         guard let old = idx.first(idx.key(ofRow: b)) else {
             throw StoreError(.rowNotFound, "no row in table `\(t.name)` with \(t.describeKey(idx, row: b)) to update")
         }
-        if t.rows.row(old).elementsEqual(b) { return old }
+        if t.rows.row(old).hasSameBytes(as: b) { return old }
         for other in t.indexes where other.isUnique && other !== idx {
             if let clash = other.first(other.key(ofRow: b)), clash != old { throw uniqueViolation(t, other, b) }
+        }
+        if t.rowHashes == nil, !t.rows.isFlagged(old) {
+            // A committed row: tombstoned and replaced in one step (unchanged unique keys are
+            // re-pointed rather than removed and re-inserted).
+            touch(t)
+            t.txDeleted.append(old)
+            let rid = t.replaceRow(old, with: b)
+            t.txInserted.append(rid)
+            return rid
         }
         deleteUnchecked(t, old)
         let rid = t.insertUnchecked(b, flagged: true)

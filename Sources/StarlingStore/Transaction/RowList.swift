@@ -1,3 +1,5 @@
+import StarlingTypes
+
 /// A list of rows in BSATN, packed into one buffer (two allocations per list, not one per row).
 public struct RowList: Sendable, Hashable, RandomAccessCollection {
     /// All rows' bytes back to back.
@@ -6,6 +8,13 @@ public struct RowList: Sendable, Hashable, RandomAccessCollection {
     public private(set) var ends: [UInt32] = []
 
     public init() {}
+
+    /// An empty list with room for `rows` rows of `bytes` bytes in total (no regrowth while
+    /// appending them).
+    public init(reservingBytes bytes: Int, rows: Int) {
+        self.bytes.reserveCapacity(bytes)
+        ends.reserveCapacity(rows)
+    }
 
     public init(_ rows: [[UInt8]]) {
         for r in rows { append(r) }
@@ -31,7 +40,7 @@ public struct RowList: Sendable, Hashable, RandomAccessCollection {
     }
 
     public mutating func append(_ row: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: row)
+        bytes.append(bytes: row)
         ends.append(UInt32(bytes.count))
     }
 

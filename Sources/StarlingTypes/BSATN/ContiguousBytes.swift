@@ -28,3 +28,12 @@ extension UnsafeRawBufferPointer: ContiguousBytes {
         try body(self)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends raw bytes with one copy. (`append(contentsOf:)` with an `UnsafeRawBufferPointer`
+    /// goes element by element: it offers no typed contiguous storage.)
+    @inlinable public mutating func append(bytes raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress, raw.count > 0 else { return }
+        append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count))
+    }
+}
