@@ -3,7 +3,7 @@ import Testing
 
 @testable import StarlingStore
 
-/// The rows of st_table, st_column, st_index, st_constraint and st_sequence.
+/// The rows of st_table, st_column, st_index, st_constraint, st_sequence and st_column_default.
 struct SystemTableTests {
     /// id u64 (primary key, auto-inc), name string (unique), score i32 (unnamed btree index),
     /// tag string (hash index named `thing_by_tag`).
@@ -73,7 +73,7 @@ struct SystemTableTests {
             ]
             .map { try tx.rowCount($0) }
         }
-        #expect(counts == [5 + 1, 30 + 4, 9 + 4, 6 + 2, 0 + 1])
+        #expect(counts == [6 + 1, 34 + 4, 9 + 4, 6 + 2, 0 + 1])
         // The index ids in st_index are the ones the datastore answers with.
         try db.read { tx in
             for name in ["thing_score_idx_btree", "thing_by_tag", "thing_name_idx_btree", "thing_id_idx_btree"] {
@@ -102,6 +102,7 @@ struct SystemTableTests {
             tables == [
                 table(0, "st_table", pk: true), table(1, "st_column", pk: false), table(2, "st_index", pk: true),
                 table(3, "st_constraint", pk: true), table(4, "st_sequence", pk: true),
+                table(5, "st_column_default", pk: false),
             ])
         let expectedColumns: [(TableId, [(String, String)])] = [
             (
@@ -140,6 +141,7 @@ struct SystemTableTests {
                     ("increment", "i128"), ("min_value", "i128"), ("max_value", "i128"), ("allocated", "i128"),
                 ]
             ),
+            (5, [("table_id", "u32"), ("col_pos", "u16"), ("default_value", "string"), ("default_bsatn", "bytes")]),
         ]
         var expectedColumnRows = Set<[AlgebraicValue]>()
         for (t, cs) in expectedColumns {

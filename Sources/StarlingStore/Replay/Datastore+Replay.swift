@@ -171,6 +171,8 @@ struct SystemRows {
     let indexes: [[AlgebraicValue]]
     let constraints: [[AlgebraicValue]]
     let sequences: [[AlgebraicValue]]
+    /// `st_column_default` rows: defaults of columns appended by migrations.
+    let defaults: [[AlgebraicValue]]
     let tableId: TableId
 
     init(_ store: Datastore, table id: TableId) {
@@ -181,8 +183,9 @@ struct SystemRows {
             t.rows.forEach { _, row in
                 let v = SystemRows.decode(t, row)
                 // Every system table has the described table's id in column 0 (st_table,
-                // st_column) or column 1 (st_index, st_constraint, st_sequence).
-                let owner = st == SystemTables.stTable || st == SystemTables.stColumn ? v[0] : v[1]
+                // st_column, st_column_default) or column 1 (st_index, st_constraint, st_sequence).
+                let columnZero = st == SystemTables.stTable || st == SystemTables.stColumn || st == SystemTables.stColumnDefault
+                let owner = columnZero ? v[0] : v[1]
                 if owner == .u32(id) { out.append(v) }
                 return true
             }
@@ -193,6 +196,30 @@ struct SystemRows {
         indexes = rows(SystemTables.stIndex).sorted { Self.int($0[0]) < Self.int($1[0]) }
         constraints = rows(SystemTables.stConstraint).sorted { Self.int($0[0]) < Self.int($1[0]) }
         sequences = rows(SystemTables.stSequence).sorted { Self.int($0[0]) < Self.int($1[0]) }
+        defaults = rows(SystemTables.stColumnDefault)
+    }
+
+    /// The recorded defaults of the columns of `schema` at positions `from...`, by column name.
+    func columnDefaults(_ schema: TableSchema, from first: Int) throws(StoreError) -> [String: AlgebraicValue] {
+        var out: [String: AlgebraicValue] = [:]
+        for r in defaults {
+            let position = Self.int(r[1])
+            guard position >= first else { continue }
+            guard position < schema.columns.count, case .bytes(let bytes) = r[3] else {
+                throw StoreError(
+                    .invalidSchema, "log replay: a column default of table `\(schema.name)` names column \(position), which it does not have")
+            }
+            let column = schema.columns[position]
+            do throws(BSATNError) {
+                out[column.name] = try AlgebraicValue.decode(column.type, from: bytes)
+            } catch {
+                throw StoreError(
+                    .invalidSchema,
+                    "log replay: the default of column `\(column.name)` of table `\(schema.name)` does not decode as \(column.type): \(error.message)"
+                )
+            }
+        }
+        return out
     }
 
     var indexIds: [IndexId] { indexes.map { IndexId(Self.int($0[0])) } }

@@ -1,13 +1,15 @@
 import StarlingTypes
 
 /// The online migrations found in a replayed transaction: tables that existed before it and
-/// received new `st_column`, `st_index` or `st_constraint` rows (`MutTx.addColumns` /
-/// `MutTx.addIndex`).
+/// received new `st_column`, `st_column_default`, `st_index` or `st_constraint` rows
+/// (`MutTx.addColumns` / `MutTx.addIndex`).
 ///
 /// Replay repeats them like the live store did, in two steps around the user-table changes:
 /// new columns before them (the transaction's rows of that table already have the new width),
-/// every existing row extended by the columns' zero values; new indexes after them, built over
-/// the table's final rows (a unique index then checks exactly the state the live store committed).
+/// every existing row extended by the columns' defaults from `st_column_default` or else their
+/// zero values (logs written before defaults existed have no such rows); new indexes after them,
+/// built over the table's final rows (a unique index then checks exactly the state the live
+/// store committed).
 struct ReplayedMigrations {
     /// The altered tables, in first-seen order.
     private(set) var tables: [TableId] = []
@@ -20,7 +22,7 @@ struct ReplayedMigrations {
         // The described table's id: column 0 of st_column, column 1 of st_index and st_constraint.
         let offset: Int
         switch systemTable {
-        case SystemTables.stColumn: offset = 0
+        case SystemTables.stColumn, SystemTables.stColumnDefault: offset = 0
         case SystemTables.stIndex, SystemTables.stConstraint: offset = 4
         default: return
         }
@@ -36,11 +38,12 @@ struct ReplayedMigrations {
     }
 
     /// Appends the columns the system rows declare beyond the table's current ones, giving every
-    /// existing row their zero values.
+    /// existing row their recorded defaults or else their zero values.
     func appendColumns(_ store: Datastore) throws(StoreError) {
         for id in tables {
             let t = try store.table(id)
-            let target = try SystemRows(store, table: id).schema()
+            let rows = SystemRows(store, table: id)
+            let target = try rows.schema()
             let old = t.schema.columns
             guard target.columns.count >= old.count, Array(target.columns.prefix(old.count)) == old else {
                 throw StoreError(
@@ -48,7 +51,8 @@ struct ReplayedMigrations {
             }
             guard target.columns.count > old.count else { continue }
             let added = Array(target.columns[old.count...])
-            store.register(try t.withAppendedColumns(added, suffix: try zeroSuffix(added, table: t.name)))
+            let defaults = try rows.columnDefaults(target, from: old.count)
+            store.register(try t.withAppendedColumns(added, suffix: try appendedSuffix(added, defaults: defaults, table: t.name)))
         }
     }
 

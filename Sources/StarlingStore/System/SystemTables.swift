@@ -9,7 +9,11 @@ import StarlingTypes
 /// | `st_index` | index | index_id, table_id, index_name, index_algorithm, columns, is_unique |
 /// | `st_constraint` | unique constraint | constraint_id, table_id, constraint_name, constraint_kind, columns |
 /// | `st_sequence` | sequence | sequence_id, table_id, sequence_name, col_pos, start, increment, min_value, max_value, allocated |
+/// | `st_column_default` | column appended with a default | table_id, col_pos, default_value (JSON text), default_bsatn (the value in BSATN) |
 ///
+/// `st_column_default` records the value the rows that existed when `MutTx.addColumns` appended a
+/// column received (columns appended without one got zero values and have no row). It has no
+/// index, so adding it did not shift the index and constraint ids that older logs recorded.
 /// They are written only by schema changes (and `st_sequence.allocated` by sequence blocks);
 /// user writes fail with `systemTableReadOnly`.
 public enum SystemTables {
@@ -18,6 +22,7 @@ public enum SystemTables {
     public static let stIndex: TableId = 2
     public static let stConstraint: TableId = 3
     public static let stSequence: TableId = 4
+    public static let stColumnDefault: TableId = 5
     /// User tables are numbered from here.
     public static let firstUserTableId: TableId = 4096
 
@@ -69,6 +74,13 @@ public enum SystemTables {
                     ("allocated", .i128),
                 ], pk: 0, unique: [], indexed: [[1]])
         ),
+        (
+            stColumnDefault,
+            systemSchema(
+                "st_column_default",
+                [("table_id", .u32), ("col_pos", .u16), ("default_value", .string), ("default_bsatn", .bytes)],
+                pk: nil, unique: [])
+        ),
     ]
 
     private static func systemSchema(
@@ -118,6 +130,11 @@ public enum SystemTables {
     /// The `st_column` row of column `position` of `table`.
     static func columnRow(_ c: ColumnSchema, position: Int, table: TableId) -> [AlgebraicValue] {
         [.u32(table), .u16(UInt16(position)), .string(c.name), .string(c.type.description), .bytes(c.type.bsatn)]
+    }
+
+    /// The `st_column_default` row of column `position` of `table`, appended with `value`.
+    static func columnDefaultRow(_ value: AlgebraicValue, of c: ColumnSchema, position: Int, table: TableId) -> [AlgebraicValue] {
+        [.u32(table), .u16(UInt16(position)), .string(value.json(c.type).text), .bytes(value.bsatn)]
     }
 
     /// The `st_index` row of an index of `table`.

@@ -104,11 +104,16 @@ private func zeroFields(_ types: [AlgebraicType]) -> [AlgebraicValue]? {
     return out
 }
 
-/// The BSATN appended to every existing row when `columns` are added: their zero values in order.
-/// Fails with `invalidSchema` for a column whose type has no value.
-func zeroSuffix(_ columns: [ColumnSchema], table: String) throws(StoreError) -> [UInt8] {
+/// The BSATN appended to every existing row when `columns` are added: for each column in order,
+/// its value in `defaults` (by column name; the caller checked it has the column's type) or else
+/// its zero value. Fails with `invalidSchema` for a column without default whose type has no value.
+func appendedSuffix(_ columns: [ColumnSchema], defaults: [String: AlgebraicValue] = [:], table: String) throws(StoreError) -> [UInt8] {
     var w = BSATNWriter(capacity: 16 * columns.count)
     for c in columns {
+        if let d = defaults[c.name] {
+            d.encode(to: &w)
+            continue
+        }
         guard let z = zeroValue(of: c.type) else {
             throw StoreError(
                 .invalidSchema,

@@ -41,15 +41,20 @@ extension MutTx {
     }
 
     /// Appends columns to an existing user table. Every existing row receives each new column's
-    /// zero value (see `docs/datastore.md`, "Schema migrations": 0, `false`, `""`, empty arrays,
-    /// `none`, variant 0 of a sum …); column positions do not change, so indexes, constraints and
-    /// sequences keep working. After the call, inserts must give values for the new columns too.
+    /// value in `defaults` (keyed by column name), or else its zero value (see `docs/datastore.md`,
+    /// "Schema migrations": 0, `false`, `""`, empty arrays, `none`, variant 0 of a sum …); column
+    /// positions do not change, so indexes, constraints and sequences keep working. After the
+    /// call, inserts must give values for the new columns too. Each default is recorded in
+    /// `st_column_default`, so replaying the log fills the rows the same way.
     ///
-    /// Fails with `invalidSchema` when a name is empty or already used, when a column's type has
-    /// no values, or when the table already has uncommitted row changes in this transaction (run
-    /// migrations before changing the table's rows). Rollback restores the old table exactly.
-    /// Adding no columns changes nothing.
-    public func addColumns(_ table: TableId, _ columns: [ColumnSchema]) throws(StoreError) {
+    /// Fails with `invalidSchema` when a name is empty or already used, when a default names no
+    /// added column or is not a value of its column's type, when a column without default has a
+    /// type without values, or when the table already has uncommitted row changes in this
+    /// transaction (run migrations before changing the table's rows). Rollback restores the old
+    /// table exactly. Adding no columns changes nothing.
+    public func addColumns(
+        _ table: TableId, _ columns: [ColumnSchema], defaults: [String: AlgebraicValue] = [:]
+    ) throws(StoreError) {
         try store.checkOpen(id)
         let t = try store.table(table)
         try checkMigratable(t, "add columns")
@@ -61,13 +66,18 @@ extension MutTx {
             )
         }
         try MigrationValidator.checkNewColumns(columns, for: t.schema)
-        let suffix = try zeroSuffix(columns, table: t.name)
+        try MigrationValidator.checkDefaults(defaults, of: columns, for: t.schema)
+        let suffix = try appendedSuffix(columns, defaults: defaults, table: t.name)
         let migrated = try t.withAppendedColumns(columns, suffix: suffix)
         store.register(migrated)
         store.tx!.undo.append(.replacedTable(t))
         let first = t.schema.columns.count
         for (i, c) in columns.enumerated() {
             try insertSystemRow(SystemTables.stColumn, SystemTables.columnRow(c, position: first + i, table: table))
+            if let d = defaults[c.name] {
+                try insertSystemRow(
+                    SystemTables.stColumnDefault, SystemTables.columnDefaultRow(d, of: c, position: first + i, table: table))
+            }
         }
     }
 
@@ -109,6 +119,21 @@ enum MigrationValidator {
             throw fail("a constraint named `\(constraint.name)` already exists on other columns")
         }
         return (idx, constraint)
+    }
+
+    /// Every default must name one of the added columns and be a value of its type.
+    static func checkDefaults(
+        _ defaults: [String: AlgebraicValue], of columns: [ColumnSchema], for s: TableSchema
+    ) throws(StoreError) {
+        for (name, value) in defaults.sorted(by: { $0.key < $1.key }) {
+            guard let c = columns.first(where: { $0.name == name }) else {
+                throw StoreError(.invalidSchema, "table `\(s.name)`: a default is given for `\(name)`, which is not an added column")
+            }
+            guard value.conforms(to: c.type) else {
+                throw StoreError(
+                    .invalidSchema, "table `\(s.name)`: the default for column `\(name)` is not a value of its type \(c.type)")
+            }
+        }
     }
 
     /// Column names must be non-empty and unique across the old and new columns; the table can
