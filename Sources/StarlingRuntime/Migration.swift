@@ -5,8 +5,11 @@ import StarlingTypes
 public struct MigrationPlan: Hashable, Sendable {
     /// Tables the new module adds.
     public var newTables: [TableSchema] = []
-    /// Columns appended to existing tables (existing rows get the type's zero value), by table.
+    /// Columns appended to existing tables, by table.
     public var newColumns: [String: [ColumnSchema]] = [:]
+    /// What existing rows receive in the appended columns that declare a default, by table and
+    /// column name (the others get their type's zero value).
+    public var newColumnDefaults: [String: [String: AlgebraicValue]] = [:]
     /// Indexes added to existing tables, by table (built over the existing rows).
     public var newIndexes: [String: [IndexSchema]] = [:]
     /// Human-readable lines describing the change (for the publisher).
@@ -15,13 +18,17 @@ public struct MigrationPlan: Hashable, Sendable {
 
 /// Decides whether a new module's schema can replace the current tables without losing data.
 ///
-/// Compatible: adding tables, appending columns to a table (existing rows get zero values),
+/// Compatible: adding tables, appending columns to a table (existing rows get the column's
+/// declared default, or else its type's zero value),
 /// adding indexes (a new unique index must hold for the existing rows), changing reducers.
 /// Anything else (removing or renaming a table or column, changing a type, key, access,
 /// auto-increment, or removing an index) is refused with one line per problem; the publisher may
 /// clear the database instead.
 enum Migration {
-    static func plan(current: [TableSchema], new: [TableSchema], oldReducers: [String], newReducers: [String]) throws(RuntimeError) -> MigrationPlan {
+    static func plan(
+        current: [TableSchema], new: [TableSchema], oldReducers: [String], newReducers: [String],
+        defaults: (String) -> [String: AlgebraicValue] = { _ in [:] }
+    ) throws(RuntimeError) -> MigrationPlan {
         var plan = MigrationPlan()
         var problems: [String] = []
         let newByName = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -34,7 +41,17 @@ enum Migration {
             let added = Array(next.columns.dropFirst(old.columns.count))
             if !added.isEmpty {
                 plan.newColumns[old.name] = added
-                for c in added { plan.summary.append("+ column `\(old.name).\(c.name)` (\(c.type), existing rows get its zero value)") }
+                let declared = defaults(old.name)
+                var used: [String: AlgebraicValue] = [:]
+                for c in added {
+                    if let d = declared[c.name] {
+                        used[c.name] = d
+                        plan.summary.append("+ column `\(old.name).\(c.name)` (\(c.type), existing rows get its default \(d.json(c.type).text))")
+                    } else {
+                        plan.summary.append("+ column `\(old.name).\(c.name)` (\(c.type), existing rows get its zero value)")
+                    }
+                }
+                if !used.isEmpty { plan.newColumnDefaults[old.name] = used }
             }
             let oldShapes = Set(old.indexes.map { IndexShape($0) })
             let addedIndexes = next.indexes.filter { !oldShapes.contains(IndexShape($0)) }

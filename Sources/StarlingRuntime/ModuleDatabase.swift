@@ -162,7 +162,7 @@ public final class ModuleDatabase {
         }
         let plan = try Migration.plan(
             current: host.schema.tables, new: next.schema.tables, oldReducers: host.schema.reducers.map(\.name),
-            newReducers: next.schema.reducers.map(\.name))
+            newReducers: next.schema.reducers.map(\.name), defaults: next.schema.defaultValues(of:))
         var newInfo = info
         newInfo.publishedAt = now
         newInfo.size = UInt64(wasm.count)
@@ -170,7 +170,7 @@ public final class ModuleDatabase {
         let tx = store.begin()
         do throws(StoreError) {
             for (table, columns) in plan.newColumns.sorted(by: { $0.key < $1.key }) {
-                try tx.addColumns(try tx.tableId(table), columns)
+                try tx.addColumns(try tx.tableId(table), columns, defaults: plan.newColumnDefaults[table] ?? [:])
             }
             for (table, indexes) in plan.newIndexes.sorted(by: { $0.key < $1.key }) {
                 let id = try tx.tableId(table)

@@ -31,4 +31,38 @@ import Testing
             try ModuleSchema(items: [.table(sched)])
         }
     }
+
+    /// `column_default` items (tag 4): round trip, lookup by column name, and refusals.
+    @Test func columnDefaultsAreValidated() throws {
+        let table = ModuleItem.table(
+            TableItem(name: "player", columns: [ColumnItem("id", .u64), ColumnItem("level", .u32), ColumnItem("title", .string)]))
+        let level = ModuleItem.columnDefault(ColumnDefaultItem(table: "player", column: 1, value: AlgebraicValue.u32(1).bsatn))
+        let title = ModuleItem.columnDefault(ColumnDefaultItem(table: "player", column: 2, value: AlgebraicValue.string("x").bsatn))
+        #expect(level.bsatn.first == 4)
+        #expect(try ModuleItem.decode(from: level.bsatn) == level)
+        let schema = try ModuleSchema(items: [table, level, title])
+        #expect(schema.defaultValues(of: "player") == ["level": .u32(1), "title": .string("x")])
+        #expect(try ModuleSchema(items: [table]).defaultValues(of: "player").isEmpty)
+
+        let wrongType = ModuleItem.columnDefault(ColumnDefaultItem(table: "player", column: 2, value: AlgebraicValue.u32(1).bsatn))
+        do {
+            _ = try ModuleSchema(items: [table, wrongType])
+            Issue.record("a u32 default for a string column was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("table `player`: the default value of column `title` is not a value of its type string"))
+        }
+        let trailing = ModuleItem.columnDefault(ColumnDefaultItem(table: "player", column: 1, value: [1, 0, 0, 0, 9]))
+        #expect(throws: ModuleSchemaError.self) { try ModuleSchema(items: [table, trailing]) }
+        let noTable = ModuleItem.columnDefault(ColumnDefaultItem(table: "nope", column: 0, value: []))
+        #expect(throws: ModuleSchemaError("a column default names table `nope`, which the module does not declare")) {
+            try ModuleSchema(items: [table, noTable])
+        }
+        let noColumn = ModuleItem.columnDefault(ColumnDefaultItem(table: "player", column: 3, value: []))
+        #expect(throws: ModuleSchemaError("table `player`: a column default refers to column 3, but the table has 3 columns")) {
+            try ModuleSchema(items: [table, noColumn])
+        }
+        #expect(throws: ModuleSchemaError("table `player`: column `level` has two defaults")) {
+            try ModuleSchema(items: [table, level, level])
+        }
+    }
 }

@@ -22,7 +22,8 @@ struct DescribeCommand: AsyncParsableCommand {
             let pk = t["primary_key"]?.stringValue
             for col in t["columns"]?.arrayValue ?? [] {
                 let n = col["name"]?.stringValue ?? "?"
-                print("  \(n): \(col["type"]?.stringValue ?? "?")" + (n == pk ? "  [primary key]" : ""))
+                let initial = col["default"].map { " = \($0.text)" } ?? ""
+                print("  \(n): \(col["type"]?.stringValue ?? "?")\(initial)" + (n == pk ? "  [primary key]" : ""))
             }
             for ix in t["indexes"]?.arrayValue ?? [] {
                 let cols = ix["columns"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""

@@ -7,6 +7,23 @@ public enum ModuleItem: Hashable, Sendable {
     case rowLevelSecurity(String)
     /// A named type, for code generation.
     case namedType(name: String, type: AlgebraicType)
+    /// The default value of a table's column (tag 4; modules without defaults never write it).
+    case columnDefault(ColumnDefaultItem)
+}
+
+/// The default value of one column of a table declared by the same module: what existing rows
+/// receive when a module update appends the column. `value` is the BSATN of a value of the
+/// column's type; the host checks it at publish.
+public struct ColumnDefaultItem: Hashable, Sendable {
+    public var table: String
+    /// The column's position in the table.
+    public var column: UInt16
+    public var value: [UInt8]
+    public init(table: String, column: UInt16, value: [UInt8]) {
+        self.table = table
+        self.column = column
+        self.value = value
+    }
 }
 
 /// A column: name and type.
@@ -116,6 +133,11 @@ extension ModuleItem {
             w.write(UInt8(3))
             w.write(name)
             type.encode(to: &w)
+        case .columnDefault(let d):
+            w.write(UInt8(4))
+            w.write(d.table)
+            w.write(d.column)
+            w.writeBytes(d.value)
         }
     }
 
@@ -146,6 +168,10 @@ extension ModuleItem {
         case 3:
             let name = try r.readString()
             return .namedType(name: name, type: try AlgebraicType.decode(from: &r))
+        case 4:
+            let table = try r.readString()
+            let column = try r.readLE(UInt16.self)
+            return .columnDefault(ColumnDefaultItem(table: table, column: column, value: try r.readBytes()))
         case let tag: throw BSATNError(.invalidTag, "invalid module item tag \(tag)", offset: at)
         }
     }

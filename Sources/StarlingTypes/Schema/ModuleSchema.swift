@@ -17,6 +17,8 @@ public struct ModuleSchema: Hashable, Sendable {
         namedTypeList.map { ($0.name, $0.type) }
     }
     var namedTypeList: [ColumnItem]
+    /// Column defaults, validated: each names a column of one of `tableItems` and decodes as its type.
+    public var columnDefaults: [ColumnDefaultItem]
 
     /// Validates `items` (see `docs/module-abi.md`, "Validation at publish").
     public init(items: [ModuleItem]) throws(ModuleSchemaError) {
@@ -24,12 +26,14 @@ public struct ModuleSchema: Hashable, Sendable {
         var reducers: [ReducerItem] = []
         var rls: [String] = []
         var named: [ColumnItem] = []
+        var defaults: [ColumnDefaultItem] = []
         for item in items {
             switch item {
             case .table(let t): tableItems.append(t)
             case .reducer(let r): reducers.append(r)
             case .rowLevelSecurity(let sql): rls.append(sql)
             case .namedType(let name, let type): named.append(ColumnItem(name, type))
+            case .columnDefault(let d): defaults.append(d)
             }
         }
         try Self.checkUnique(tableItems.map { $0.name }, what: "table")
@@ -57,6 +61,8 @@ public struct ModuleSchema: Hashable, Sendable {
                     "reducer `\(r.name)` is scheduled by table `\(t.name)`, so it must take exactly one parameter of that table's row type")
             }
         }
+        try Self.checkDefaults(defaults, tableItems)
+        self.columnDefaults = defaults
         self.tableItems = tableItems
         self.tables = tables
         self.reducers = reducers
@@ -69,6 +75,43 @@ public struct ModuleSchema: Hashable, Sendable {
         reducers.first { $0.lifecycle == lifecycle }
     }
 
+    /// The declared defaults of `table`'s columns, by column name.
+    public func defaultValues(of table: String) -> [String: AlgebraicValue] {
+        guard let t = tableItems.first(where: { $0.name == table }) else { return [:] }
+        var out: [String: AlgebraicValue] = [:]
+        for d in columnDefaults where d.table == table {
+            let column = t.columns[Int(d.column)]
+            out[column.name] = try? AlgebraicValue.decode(column.type, from: d.value)
+        }
+        return out
+    }
+
+    /// Each default must name a column of a declared table, once, and hold exactly one value of
+    /// the column's type.
+    private static func checkDefaults(_ defaults: [ColumnDefaultItem], _ tables: [TableItem]) throws(ModuleSchemaError) {
+        var seen = Set<String>()
+        for d in defaults {
+            guard let t = tables.first(where: { $0.name == d.table }) else {
+                throw ModuleSchemaError("a column default names table `\(d.table)`, which the module does not declare")
+            }
+            guard Int(d.column) < t.columns.count else {
+                throw ModuleSchemaError(
+                    "table `\(t.name)`: a column default refers to column \(d.column), but the table has \(t.columns.count) columns")
+            }
+            let column = t.columns[Int(d.column)]
+            guard seen.insert("\(t.name).\(d.column)").inserted else {
+                throw ModuleSchemaError("table `\(t.name)`: column `\(column.name)` has two defaults")
+            }
+            do throws(BSATNError) {
+                _ = try AlgebraicValue.decode(column.type, from: d.value)
+            } catch {
+                throw ModuleSchemaError(
+                    "table `\(t.name)`: the default value of column `\(column.name)` is not a value of its type \(column.type) (\(error.message)); give a default of the column's type"
+                )
+            }
+        }
+    }
+
     private static func checkUnique(_ names: [String], what: String) throws(ModuleSchemaError) {
         var seen = Set<String>()
         for n in names {
@@ -79,7 +122,7 @@ public struct ModuleSchema: Hashable, Sendable {
 
     public static func == (a: ModuleSchema, b: ModuleSchema) -> Bool {
         a.tableItems == b.tableItems && a.reducers == b.reducers && a.rowLevelSecurity == b.rowLevelSecurity
-            && a.namedTypeList == b.namedTypeList
+            && a.namedTypeList == b.namedTypeList && a.columnDefaults == b.columnDefaults
     }
 
     public func hash(into h: inout Hasher) {
