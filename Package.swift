@@ -203,7 +203,7 @@ let package = Package(
         // Builds the example and fixture modules with the SDK (macros included) and runs them in the host.
         .testTarget(
             name: "StarlingModuleSDKTests",
-            dependencies: ["StarlingCLI", "StarlingModuleHost", "StarlingRuntime", "starling-macros"],
+            dependencies: ["StarlingCLI", "StarlingModuleHost", "StarlingRuntime", "StarlingQuery", "starling-macros"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

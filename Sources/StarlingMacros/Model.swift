@@ -22,6 +22,8 @@ struct StoredProperty {
     /// The type written in source, desugared so `T.algebraicType` is valid (`String?` → `Optional<String>`).
     var type: String
     var attributes: [String: AttributeSyntax]
+    /// The initial value written in source (`var level: UInt32 = 1`): the column's default.
+    var initializer: ExprSyntax? = nil
 
     /// The column name: the property name in snake_case.
     var columnName: String { snakeCase(name) }
@@ -56,7 +58,14 @@ func storedProperties(of decl: StructDeclSyntax) throws -> [StoredProperty] {
             guard let type = binding.typeAnnotation?.type else {
                 throw MacroError("property `\(id.identifier.text)` needs a type annotation (the column type)", at: binding)
             }
-            out.append(StoredProperty(name: id.identifier.text, type: try desugar(type), attributes: attributes))
+            let initial = binding.initializer?.value
+            if initial != nil, v.bindingSpecifier.tokenKind == .keyword(.let) {
+                throw MacroError(
+                    "`let \(id.identifier.text)` has a fixed value, so it cannot be a column read back from the database; declare it with `var` (its initial value is then the column's default)",
+                    at: binding)
+            }
+            out.append(
+                StoredProperty(name: id.identifier.text, type: try desugar(type), attributes: attributes, initializer: initial))
         }
     }
     return out

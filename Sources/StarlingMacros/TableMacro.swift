@@ -6,7 +6,9 @@ import SwiftSyntaxMacros
 /// typed `Handle` with one accessor per index) and a describer export that tells the host the
 /// table's schema. Arguments: `name:` (default: the type name in snake_case), `public:` (default
 /// false), `scheduled:` (a reducer called for each row at its `ScheduleAt` column),
-/// `rowFilters:` (row-level-security SQL filters for this table).
+/// `rowFilters:` (row-level-security SQL filters for this table), `indexes:` (indexes on one or
+/// more columns, each with a typed accessor; see `IndexDeclarations.swift`). Stored properties
+/// with an initial value describe it as their column's default (`ColumnDefaults.swift`).
 public struct TableMacro: ExtensionMacro, PeerMacro {
     public static func expansion(
         of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax, providingExtensionsOf type: some TypeSyntaxProtocol,
@@ -38,6 +40,15 @@ public struct TableMacro: ExtensionMacro, PeerMacro {
                 }
                 """)
         }
+        for ix in table.declaredIndexes {
+            let gen = IndexAccessorGenerator(index: ix, props: table.props, rowType: typeName, access: access)
+            members.append("nonisolated(unsafe) static var \(gen.slot): UInt32 = 0xFFFF_FFFF")
+            accessors.append(gen.property(indexName: ix.indexName(table: table.name)))
+            accessors.append(gen.structDecl)
+        }
+        for d in table.defaults {
+            members.append("static var \(d.member): \(d.property.type) { \(d.property.initializer!.trimmedDescription) }")
+        }
         members.append(
             """
             \(access)struct Handle: TableHandle {
@@ -59,6 +70,10 @@ public struct TableMacro: ExtensionMacro, PeerMacro {
         let table = try TableModel(node, s)
         let export = "__starling_describe__table_\(table.name)"
         var items = [".table(\(table.itemExpression))"]
+        for d in table.defaults {
+            items.append(
+                ".columnDefault(ColumnDefaultItem(table: \(literal(table.name)), column: \(d.column), value: \(s.name.text).\(d.member).bsatn))")
+        }
         for f in table.rowFilters { items.append(".rowLevelSecurity(\(literal(f)))") }
         let body = items.map { "__starlingDescribe(\($0))" }.joined(separator: "\n")
         return [
@@ -90,6 +105,10 @@ struct TableModel {
     var autoInc: [Int] = []
     var indexes: [(column: Int, algorithm: String)] = []
     var indexAccessors: [IndexAccessor] = []
+    /// Indexes declared with `@Table(indexes:)`.
+    var declaredIndexes: [DeclaredIndex] = []
+    /// Columns whose property has an initial value.
+    var defaults: [ColumnDefault] = []
     var scheduleColumn: Int?
 
     init(_ node: AttributeSyntax, _ s: StructDeclSyntax) throws {
@@ -101,6 +120,14 @@ struct TableModel {
         props = try storedProperties(of: s)
         if props.isEmpty { throw MacroError("a table needs at least one stored property (column)", at: s.name) }
         for (i, p) in props.enumerated() { try classify(i, p) }
+        var taken: [String: String] = [:]
+        for member in ["count", "insert", "iter", "delete", "clear"] { taken[member] = "the table handle's `\(member)`" }
+        for ix in indexAccessors { taken[ix.property.name] = "the index accessor of property `\(ix.property.name)`" }
+        declaredIndexes = try IndexDeclarationParser(props: props, typeName: s.name.text, taken: taken).parse(args.labeled["indexes"])
+        for (i, p) in props.enumerated() where p.initializer != nil {
+            try ColumnDefault.check(p)
+            defaults.append(ColumnDefault(column: i, property: p))
+        }
         if scheduled != nil && scheduleColumn == nil {
             throw MacroError("a scheduled table needs a column of type ScheduleAt", at: node)
         }
@@ -134,10 +161,14 @@ struct TableModel {
         let indexItems = indexes.map { ix in
             "IndexItem(name: \(literal("\(name)_\(props[ix.column].columnName)_idx")), algorithm: .\(ix.algorithm), columns: [\(ix.column)])"
         }
+        let declaredItems = declaredIndexes.map { ix in
+            "IndexItem(name: \(literal(ix.indexName(table: name))), algorithm: .\(ix.isHash ? "hash" : "btree"), columns: \(ix.columns), isUnique: \(ix.isUnique))"
+        }
+        let uniqueSets: [[Int]] = unique.map { [$0] } + declaredIndexes.filter { $0.isUnique }.map { $0.columns }
         let schedule = scheduled.map { "TableItem.Schedule(reducer: \(literal($0)), atColumn: \(scheduleColumn!))" } ?? "nil"
         return """
             TableItem(name: \(literal(name)), columns: [\(columns)], primaryKey: \(primaryKey.map(String.init) ?? "nil"), \
-            indexes: [\(indexItems.joined(separator: ", "))], unique: [\(unique.map { "[\($0)]" }.joined(separator: ", "))], \
+            indexes: [\((indexItems + declaredItems).joined(separator: ", "))], unique: \(uniqueSets), \
             autoInc: [\(autoInc.map(String.init).joined(separator: ", "))], isPublic: \(isPublic), schedule: \(schedule))
             """
     }

@@ -15,10 +15,20 @@
 ///   - public: whether every client may read it (default: owner only).
 ///   - scheduled: a reducer the host calls with each row at the time in its `ScheduleAt` column.
 ///   - rowFilters: row-level-security filters: `SELECT * FROM t WHERE ... :sender ...`.
+///   - indexes: indexes on one or more columns, each with a typed accessor on the table handle:
+///     `[.btree("byOwnerAndSent", columns: ["owner", "sent"])]` gives
+///     `ctx.db[Message.self].byOwnerAndSent.filter(owner: o, sent: t)`, `.filter(owner: o)`,
+///     `.filter(owner: o, sent: t0...)`, `.filter(owner: a...b)` and the same `delete`s.
+///     `.btree(..., unique: true)` adds `find`/`update`; `.hash(...)` supports the full key only.
+///
+/// A stored property's initial value (`var level: UInt32 = 1`) is its column's default: the value
+/// existing rows receive when a module update appends the column.
 @attached(extension, conformances: TableRow, BSATNCodable, names: arbitrary)
 @attached(peer, names: prefixed(__starling_describe__table_))
-public macro Table(name: String? = nil, public: Bool = false, scheduled: String? = nil, rowFilters: [String] = []) =
-    #externalMacro(module: "StarlingMacros", type: "TableMacro")
+public macro Table(
+    name: String? = nil, public: Bool = false, scheduled: String? = nil, rowFilters: [String] = [],
+    indexes: [IndexDeclaration] = []
+) = #externalMacro(module: "StarlingMacros", type: "TableMacro")
 
 /// A reducer: a transactional function clients call by name. The first parameter is the
 /// `ReducerContext`; the others are the arguments. Throwing `ReducerError` rolls back.

@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+// A Starling module. Build: `starling build --project-path .` (or `starling publish NAME --project-path .`).
+import PackageDescription
+
+let package = Package(
+    name: "inbox-v2",
+    dependencies: [.package(path: "../../../../SDK")],
+    targets: [
+        .executableTarget(
+            name: "inbox-v2",
+            dependencies: [.product(name: "StarlingModule", package: "SDK")],
+            swiftSettings: [
+                .enableExperimentalFeature("Embedded"), .enableExperimentalFeature("Extern"), .unsafeFlags(["-wmo"]),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-Xclang-linker", "-nostdlib", "-Xlinker", "--no-entry", "-Xlinker", "--strip-debug"])
+            ]
+        )
+    ]
+)
