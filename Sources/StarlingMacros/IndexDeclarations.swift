@@ -35,6 +35,9 @@ struct IndexDeclarationParser {
     var typeName: String
     /// Accessor names already taken (property index accessors, handle members).
     var taken: [String: String]
+    /// The indexes the property attributes make (keys, `@Index`): a declared index on the same
+    /// columns with the same algorithm would duplicate one (and for a key, take over its name).
+    var propertyIndexes: [(columns: [Int], isHash: Bool, owner: String)] = []
 
     func parse(_ expr: ExprSyntax?) throws -> [DeclaredIndex] {
         guard let expr else { return [] }
@@ -51,6 +54,11 @@ struct IndexDeclarationParser {
             if let twin = out.first(where: { $0.columns == index.columns && $0.isHash == index.isHash }) {
                 throw MacroError(
                     "indexes `\(twin.accessor)` and `\(index.accessor)` have the same columns and algorithm; declare it once",
+                    at: element)
+            }
+            if let twin = propertyIndexes.first(where: { $0.columns == index.columns && $0.isHash == index.isHash }) {
+                throw MacroError(
+                    "index `\(index.accessor)` has the same columns as \(twin.owner); use that property's accessor instead",
                     at: element)
             }
             if out.contains(where: { $0.typeName == index.typeName }) {

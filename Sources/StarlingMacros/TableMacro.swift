@@ -123,7 +123,11 @@ struct TableModel {
         var taken: [String: String] = [:]
         for member in ["count", "insert", "iter", "delete", "clear"] { taken[member] = "the table handle's `\(member)`" }
         for ix in indexAccessors { taken[ix.property.name] = "the index accessor of property `\(ix.property.name)`" }
-        declaredIndexes = try IndexDeclarationParser(props: props, typeName: s.name.text, taken: taken).parse(args.labeled["indexes"])
+        var parser = IndexDeclarationParser(props: props, typeName: s.name.text, taken: taken)
+        if let pk = primaryKey { parser.propertyIndexes.append(([pk], false, "the primary key `\(props[pk].name)`")) }
+        for u in unique { parser.propertyIndexes.append(([u], false, "`@Unique var \(props[u].name)`")) }
+        for ix in indexes { parser.propertyIndexes.append(([ix.column], ix.algorithm == "hash", "`@Index var \(props[ix.column].name)`")) }
+        declaredIndexes = try parser.parse(args.labeled["indexes"])
         for (i, p) in props.enumerated() where p.initializer != nil {
             try ColumnDefault.check(p)
             defaults.append(ColumnDefault(column: i, property: p))

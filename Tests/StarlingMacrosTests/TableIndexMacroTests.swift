@@ -126,6 +126,9 @@ final class TableIndexMacroTests: XCTestCase {
             "@Table(indexes: [.hash(\"byOwner\", columns: [\"owner\"], unique: true)])\n" + body,
             "each index is `.btree(\"name\", columns: [\"property\", ...])`, `.btree(..., unique: true)` or `.hash(\"name\", columns: [...])`")
         assertTableError(
+            "@Table(indexes: [.btree(\"byOwner\", columns: [\"owner\"])])\nstruct M {\n    @PrimaryKey var owner: UInt32\n}",
+            "index `byOwner` has the same columns as the primary key `owner`; use that property's accessor instead")
+        assertTableError(
             "@Table(indexes: [\"owner\"])\n" + body,
             "each index is `.btree(\"name\", columns: [\"property\", ...])`, `.btree(..., unique: true)` or `.hash(\"name\", columns: [...])`")
     }
