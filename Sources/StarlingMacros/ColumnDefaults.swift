@@ -27,8 +27,9 @@ struct ColumnDefault {
         let (kind, negative) = literalKind(value)
         guard let kind else { return }
         func fail(_ what: String) -> MacroError {
-            MacroError(
-                "the default value of column `\(p.columnName)` is \(what), but the column has type \(p.type); write a value of that type",
+            let written = optional ? type + "?" : type
+            return MacroError(
+                "the default value of column `\(p.columnName)` is \(what), but the column has type \(written); write a value of that type",
                 at: value)
         }
         switch kind {

@@ -148,7 +148,7 @@ final class TableIndexMacroTests: XCTestCase {
             "the default value of column `name` is `nil`, but the column has type String; write a value of that type")
         assertTableError(
             "@Table\nstruct P {\n    var flag: Bool? = 1\n}",
-            "the default value of column `flag` is an integer literal, but the column has type Optional<Bool>; write a value of that type")
+            "the default value of column `flag` is an integer literal, but the column has type Bool?; write a value of that type")
         assertTableError(
             "@Table\nstruct P {\n    let kind: UInt8 = 3\n}",
             "`let kind` has a fixed value, so it cannot be a column read back from the database; declare it with `var` (its initial value is then the column's default)")
