@@ -38,14 +38,7 @@ final class CompactHashMap {
 
     /// The row stored under `key`.
     @inline(__always) func get(_ key: UInt64) -> RowId? {
-        let mask = capacity &- 1
-        var i = home(key)
-        while true {
-            let s = slots[i]
-            if s.value == Self.empty { return nil }
-            if s.key == key { return RowId(raw: s.value) }
-            i = (i &+ 1) & mask
-        }
+        slot(of: key).map { RowId(raw: slots[$0].value) }
     }
 
     /// Stores `id` under `key` unless the key is present; returns the row already stored, if any.
@@ -66,37 +59,31 @@ final class CompactHashMap {
         }
     }
 
-    /// Makes `key`, mapped to `old`, map to `new`; returns whether `key` mapped to `old`.
-    @discardableResult
-    func replace(_ key: UInt64, _ old: RowId, with new: RowId) -> Bool {
+    /// The slot holding `key`, if any.
+    @inline(__always) private func slot(of key: UInt64) -> Int? {
         let mask = capacity &- 1
         var i = home(key)
         while true {
             let s = slots[i]
-            if s.value == Self.empty { return false }
-            if s.key == key {
-                guard s.value == old.raw else { return false }
-                slots[i].value = new.raw
-                return true
-            }
+            if s.value == Self.empty { return nil }
+            if s.key == key { return i }
             i = (i &+ 1) & mask
         }
+    }
+
+    /// Makes `key`, mapped to `old`, map to `new`; returns whether `key` mapped to `old`.
+    @discardableResult
+    func replace(_ key: UInt64, _ old: RowId, with new: RowId) -> Bool {
+        guard let i = slot(of: key), slots[i].value == old.raw else { return false }
+        slots[i].value = new.raw
+        return true
     }
 
     /// Removes `key` if it maps to `id`; returns whether it did.
     @discardableResult
     func remove(_ key: UInt64, _ id: RowId) -> Bool {
+        guard let i = slot(of: key), slots[i].value == id.raw else { return false }
         let mask = capacity &- 1
-        var i = home(key)
-        while true {
-            let s = slots[i]
-            if s.value == Self.empty { return false }
-            if s.key == key {
-                guard s.value == id.raw else { return false }
-                break
-            }
-            i = (i &+ 1) & mask
-        }
         // Backward-shift deletion: move later entries of the cluster into the hole when their
         // home position allows it.
         var hole = i
