@@ -1,4 +1,4 @@
-import StarlingNetClient
+import NIOCore
 import StarlingProtocol
 import StarlingTypes
 
@@ -10,25 +10,32 @@ import Darwin
 
 /// Pre-encoded `CallReducer` frames for `transfer(from, to, 1)`, shared read-only by all connections.
 ///
-/// Entry `i` carries request id `i`, so sending costs no encoding and no allocation on the load generator's
-/// side (the array is only retained). A connection walks the pool from its own start offset; since it never
-/// has more than `--in-flight` calls outstanding and the pool is at least twice that size, the request ids of
-/// its outstanding calls are distinct.
+/// Entry `i` carries request id `i` and is stored as the complete masked WebSocket frame that goes on the
+/// wire, so sending a call costs one copy of its bytes into the connection's outgoing buffer: no encoding,
+/// no masking, no allocation. A connection walks the pool from its own start offset; since it never has more
+/// than `--in-flight` calls outstanding and the pool is at least twice that size, the request ids of its
+/// outstanding calls are distinct.
 struct CallPool: Sendable {
-    /// The frames, one BSATN `ClientMessage.callReducer` each.
-    let frames: [WebSocketMessage]
+    /// The frames back to back; frame `i` is `wire[offsets[i]..<offsets[i + 1]]`.
+    let wire: [UInt8]
+    let offsets: [Int]
     /// The `(from, to)` pair of each frame, for the distribution summary.
     let pairs: [(from: UInt64, to: UInt64)]
 
-    var count: Int { frames.count }
+    var count: Int { pairs.count }
 
     /// Draws `size` transfers from `distribution` over `accounts` accounts with a seeded generator.
     init(size: Int, accounts: UInt64, distribution: Distribution, alpha: Double, seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         let zipf = distribution == .zipf ? ZipfSampler(count: accounts, alpha: alpha) : nil
-        var frames: [WebSocketMessage] = []
+        // A generator of its own for the mask key, so `seed` draws the same transfers as it always did.
+        var keyRNG = SplitMix64(seed: ~seed)
+        let key = keyRNG.next()
+        let maskKey = (0..<4).map { UInt8(truncatingIfNeeded: key >> (8 * UInt64($0))) }
+        var wire: [UInt8] = []
+        var offsets: [Int] = [0]
         var pairs: [(from: UInt64, to: UInt64)] = []
-        frames.reserveCapacity(size)
+        offsets.reserveCapacity(size + 1)
         pairs.reserveCapacity(size)
         func draw() -> UInt64 {
             if let zipf { return zipf.sample(&rng) }
@@ -38,11 +45,23 @@ struct CallPool: Sendable {
             let from = draw()
             var to = draw()
             while to == from { to = draw() }
-            frames.append(.binary(Self.encodeTransfer(requestId: UInt32(i), from: from, to: to, amount: 1)))
+            let payload = Self.encodeTransfer(requestId: UInt32(i), from: from, to: to, amount: 1)
+            if i == 0 { wire.reserveCapacity(size * (payload.count + 8)) }
+            BareWebSocket.appendBinaryFrame(payload, maskKey: maskKey, to: &wire)
+            offsets.append(wire.count)
             pairs.append((from, to))
         }
-        self.frames = frames
+        self.wire = wire
+        self.offsets = offsets
         self.pairs = pairs
+    }
+
+    /// Appends the wire bytes of frame `i` to `out`.
+    @inline(__always)
+    func write(_ i: Int, to out: inout ByteBuffer) {
+        let start = offsets[i]
+        let end = offsets[i + 1]
+        wire.withUnsafeBytes { _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
     }
 
     /// The BSATN `CallReducer` message: args are the reducer's parameters as a BSATN product.

@@ -10,8 +10,8 @@ import Synchronization
 /// call at a time at `--rate`, and every call's update is timed from the send to the writer's own reply and
 /// to the first and the last subscriber that received it.
 ///
-/// Subscriber connections are bare NIO channels (``FanOutSocket``) whose handler parses each update in
-/// place on the event loop that read it, timestamped there: no Swift task or async stream per message.
+/// Subscriber connections are bare NIO channels (``BareWebSocket``) whose ``FanOutSink`` parses each update
+/// in place on the event loop that read it, timestamped there: no Swift task or async stream per message.
 /// The writer is an ordinary `WebSocketConnection` driven by one task on an event loop thread of its own. Server CPU comes from `/proc` over the measured window, the server's own fan-out
 /// time from `/metrics` before and after it.
 struct FanOutRun {
@@ -118,7 +118,14 @@ struct FanOutRun {
             func open(_ i: Int) -> @Sendable () async throws -> (Int, any Channel) {
                 let subscriber = subscribers[i]
                 let loop = loops[i % loops.count]
-                return { (i, try await FanOutSocket.connect(url: url, token: token, subscriber: subscriber, on: loop)) }
+                return {
+                    let channel = try await BareWebSocket.connect(url: url, token: token, on: loop) { channel in
+                        try channel.pipeline.syncOperations.addHandler(
+                            BareWebSocketHandler(sink: FanOutSink(subscriber: subscriber)))
+                        return channel
+                    }
+                    return (i, channel)
+                }
             }
             while next < min(Self.connectWindow, n) {
                 group.addTask(operation: open(next))
@@ -177,7 +184,7 @@ struct FanOutRun {
     /// Closes every subscriber connection (closing handshake, 2 s at most each), all at once.
     private func closeAll(_ channels: [any Channel]) async {
         await withTaskGroup(of: Void.self) { closing in
-            for channel in channels { closing.addTask { await FanOutSocket.close(channel) } }
+            for channel in channels { closing.addTask { await BareWebSocket.close(channel) } }
         }
     }
 

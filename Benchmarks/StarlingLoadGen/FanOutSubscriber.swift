@@ -9,8 +9,8 @@ final class FanOutProgress: Sendable {
     let failed = Atomic<Int>(0)
 }
 
-/// What one subscriber connection saw. Its ``FanOutFrameHandler`` calls ``received(_:at:cursor:)`` on the
-/// event loop for every message; the main task reads ``snapshot`` for the report.
+/// What one subscriber connection saw. Its ``FanOutSink`` calls ``received(_:at:cursor:)`` on the event
+/// loop for every message; the main task reads ``snapshot`` for the report.
 ///
 /// Per update: the call-log lookup (``FanOutCalls/arrive(from:to:at:cursor:)``) and one uncontended lock here.
 final class FanOutSubscriber: Sendable {
@@ -56,7 +56,7 @@ final class FanOutSubscriber: Sendable {
     func subscribe(on channel: any Channel) async throws {
         seen.withLock { $0.subscribeSent = monotonicNanos() }
         let bytes = FanOutParser.subscribe(requestId: UInt32(truncatingIfNeeded: index + 1), query: query)
-        try await FanOutSocket.send(bytes, on: channel)
+        try await BareWebSocket.send(bytes, on: channel)
     }
 
     /// One message, read at `nanos`. Runs on the connection's event loop.
@@ -93,4 +93,28 @@ final class FanOutSubscriber: Sendable {
         }
         if first { progress.failed.add(1, ordering: .relaxed) }
     }
+}
+
+/// A subscriber's side of its ``BareWebSocketHandler``: parses each message in place, timestamped when the
+/// event loop read it, and hands it to the ``FanOutSubscriber``.
+struct FanOutSink: BareWebSocketSink {
+    let subscriber: FanOutSubscriber
+    /// The subscriber's position in the writer's call log (see ``FanOutCalls/arrive(from:to:at:cursor:)``).
+    private var cursor = 0
+
+    init(subscriber: FanOutSubscriber) { self.subscriber = subscriber }
+
+    var isClosing: Bool { subscriber.isClosing }
+
+    mutating func received(_ message: ByteBuffer) -> String? {
+        let now = monotonicNanos()
+        let parsed = message.withUnsafeReadableBytes { FanOutParser.parse(raw: $0, keepIds: subscriber.keepIds) }
+        guard let parsed else { return "a malformed message (\(message.readableBytes) bytes)" }
+        subscriber.received(parsed, at: now, cursor: &cursor)
+        return nil
+    }
+
+    func readComplete() {}
+
+    func failed(_ text: String) { subscriber.failed(text) }
 }

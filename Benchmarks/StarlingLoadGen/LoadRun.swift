@@ -1,7 +1,6 @@
 import Histogram
 import NIOCore
 import StarlingNetClient
-import StarlingProtocol
 
 /// The figures of one load run (one configuration of connections × calls in flight).
 struct RunResult: Sendable {
@@ -32,6 +31,9 @@ struct RunResult: Sendable {
 }
 
 /// Runs connections against the bank database: connect, warm up, measure, stop, drain, close.
+///
+/// Each connection is a ``TransferConnection`` driven entirely on its event loop; connections are spread
+/// over the group's loops. The main task only switches the phase, samples costs and waits.
 struct LoadRun {
     var label: String
     var setup: BankSetup
@@ -41,7 +43,6 @@ struct LoadRun {
     var warmup: Double
     var duration: Double
     var group: any EventLoopGroup
-    var executor: DriverExecutor
     var serverPID: Int32?
 
     /// How long to wait for outstanding replies after the measured window.
@@ -50,40 +51,30 @@ struct LoadRun {
     func run() async throws -> RunResult {
         let control = RunControl()
         let loops = Array(group.makeIterator())
-        let executors = loops.map { LoopTaskExecutor($0) }
-        var drivers: [ConnectionDriver] = []
-        var preferences: [(any TaskExecutor)?] = []
+        let url = try NetURL(parsing: setup.webSocketURL)
         let spacing = max(1, pool.count / connections)
-        for i in 0..<connections {
-            let connection = try await WebSocketClient.connect(
-                url: setup.webSocketURL,
-                subprotocol: WireFormat.bsatn.subprotocol,
-                headers: [("Authorization", "Bearer \(setup.token)")],
-                eventLoopGroup: loops[i % loops.count]
-            )
-            drivers.append(
-                ConnectionDriver(
-                    connection: connection,
+        var open: [TransferConnection] = []
+        do {
+            for i in 0..<connections {
+                let connection = try await TransferConnection.connect(
+                    url: url,
+                    token: setup.token,
                     pool: pool,
                     start: i * spacing,
                     inFlight: inFlight,
-                    control: control
+                    control: control,
+                    on: loops[i % loops.count]
                 )
-            )
-            preferences.append(executor == .loop ? executors[i % executors.count] : nil)
-        }
-        let window = await withTaskGroup(of: Void.self, returning: CostDelta.self) { tasks in
-            for (driver, preference) in zip(drivers, preferences) {
-                tasks.addTask(executorPreference: preference) { await driver.runReader() }
-                tasks.addTask(executorPreference: preference) { await driver.runSender() }
+                open.append(connection)
             }
-            let window = await measure(control)
-            await drain(drivers)
-            await tasks.waitForAll()
-            return window
+        } catch {
+            control.enter(RunControl.stopping)
+            await close(open)
+            throw error
         }
-        withExtendedLifetime(executors) {}
-        return collect(drivers, window: window)
+        let window = await measure(control)
+        await drain(open)
+        return await collect(open, window: window)
     }
 
     /// Warmup, then the measured window between two cost samples.
@@ -98,31 +89,36 @@ struct LoadRun {
     }
 
     /// Waits until every connection got its outstanding replies (or the timeout passed), then closes them.
-    private func drain(_ drivers: [ConnectionDriver]) async {
+    private func drain(_ connections: [TransferConnection]) async {
         let deadline = monotonicNanos() + Self.drainTimeout
-        while !drivers.allSatisfy(\.isFinished), monotonicNanos() < deadline {
+        while !connections.allSatisfy(\.isFinished), monotonicNanos() < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for driver in drivers where !driver.isFinished {
-            driver.finish(
+        for connection in connections where !connection.isFinished {
+            await connection.giveUp(
                 error: "replies still outstanding \(Self.drainTimeout / 1_000_000_000) s after the run stopped"
             )
         }
+        await close(connections)
+    }
+
+    /// Closes every connection (closing handshake, 2 s at most each), all at once.
+    private func close(_ connections: [TransferConnection]) async {
         await withTaskGroup(of: Void.self) { closing in
-            for driver in drivers { closing.addTask { await driver.connection.close(timeout: .seconds(2)) } }
+            for connection in connections { closing.addTask { await BareWebSocket.close(connection.channel) } }
         }
     }
 
-    private func collect(_ drivers: [ConnectionDriver], window: CostDelta) -> RunResult {
+    private func collect(_ connections: [TransferConnection], window: CostDelta) async -> RunResult {
         var result = RunResult(
             label: label,
-            connections: connections,
+            connections: connections.count,
             inFlight: inFlight,
             seconds: window.seconds,
             cost: window
         )
-        for (i, driver) in drivers.enumerated() {
-            let s = driver.stats
+        for (i, connection) in connections.enumerated() {
+            let s = await connection.stats()
             result.committed += s.committed
             result.failed += s.failed
             result.latency.add(s.latency)

@@ -6,11 +6,10 @@ enum Distribution: String, Sendable {
     case zipf
 }
 
-/// Where the Swift tasks that drive the connections run.
+/// `--executor`, kept so that older command lines still parse: the connections no longer run Swift tasks
+/// (every frame is handled on its event loop), so both values measure the same thing.
 enum DriverExecutor: String, Sendable {
-    /// On the connection's client event loop thread (a `TaskExecutor` over the loop): no thread hops.
     case loop
-    /// On Swift's global cooperative pool; every reply batch and every send crosses threads.
     case pool
 }
 
@@ -93,7 +92,8 @@ struct Options: Sendable {
           --rate R                writer calls per second (default 50); --warmup and --duration as above
         client:
           --client-threads N      client event loop threads (default 1)
-          --executor E            loop | pool: run connection tasks on the event loop or the Swift pool (default loop)
+          --executor E            loop | pool: accepted for old command lines, no effect (connections are
+                                  handled on their event loop, without Swift tasks)
         output:
           --json                  also print one JSON object line with all figures
           --no-verify             skip the balance check

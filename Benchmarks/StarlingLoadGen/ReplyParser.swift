@@ -14,17 +14,8 @@ enum Reply: Equatable {
 /// tag 4, status (0 committed; 1 failed + string), timestamp (8), caller identity (32), connection id (16),
 /// reducer name (string), args (bytes), request id (u32). Allocation-free; the tables after it are skipped.
 enum ReplyParser {
-    static func parse(_ bytes: [UInt8]) throws(LoadGenError) -> Reply {
-        guard let reply = bytes.withUnsafeBytes(parse(raw:)) else {
-            throw LoadGenError(
-                "the server sent a malformed or truncated message (\(bytes.count) bytes, tag \(bytes.first ?? 0))"
-            )
-        }
-        return reply
-    }
-
-    /// nil when the message is empty or truncated.
-    private static func parse(raw: UnsafeRawBufferPointer) -> Reply? {
+    /// Parses the message in `raw`; nil when it is empty or truncated.
+    static func parse(raw: UnsafeRawBufferPointer) -> Reply? {
         guard let tag = raw.first else { return nil }
         switch tag {
         case 0: return .identityToken
@@ -48,10 +39,15 @@ enum ReplyParser {
     }
 
     /// The failure message of a failed `TransactionUpdate` (decoded fully; only for the first few failures).
-    static func failureMessage(_ bytes: [UInt8]) -> String? {
-        let message = try? bytes.withUnsafeBytes { (raw) throws(ProtocolError) in try ServerMessage.decode(bsatn: raw) }
+    static func failureMessage(raw: UnsafeRawBufferPointer) -> String? {
+        let message = try? ServerMessage.decode(bsatn: raw)
         if case .transactionUpdate(let update) = message, case .failed(let text) = update.status { return text }
         return nil
+    }
+
+    /// ``failureMessage(raw:)`` of a message held in an array.
+    static func failureMessage(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { failureMessage(raw: $0) }
     }
 
     private static func u32(_ raw: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
