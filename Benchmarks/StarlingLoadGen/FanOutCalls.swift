@@ -124,9 +124,7 @@ final class FanOutCalls: Sendable {
 
 /// Latency histograms (µs) and delivery counts of the measured calls.
 struct FanOutLatency: Sendable {
-    static func histogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    }
+    static func histogram() -> Histogram<UInt64> { latencyHistogram() }
 
     static func micros(_ nanos: UInt64) -> UInt64 { max(1, nanos / 1_000) }
 

@@ -11,11 +11,7 @@ struct RunResult: Sendable {
     var seconds: Double
     var committed = 0
     var failed = 0
-    var latency = Histogram<UInt64>(
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: 60_000_000,
-        numberOfSignificantValueDigits: .three
-    )
+    var latency = latencyHistogram()
     var cost: CostDelta
     var sentTotal = 0
     var repliesTotal = 0

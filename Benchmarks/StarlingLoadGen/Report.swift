@@ -129,3 +129,9 @@ enum Report {
         return (n < 0 ? "-" : "") + out
     }
 }
+
+/// A latency histogram in microseconds (1 µs to 60 s, three significant digits): every latency
+/// the load generator records uses this one shape, so histograms can be merged.
+func latencyHistogram() -> Histogram<UInt64> {
+    Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+}

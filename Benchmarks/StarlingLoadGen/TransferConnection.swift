@@ -7,11 +7,7 @@ import Synchronization
 /// What one connection measured during the measured window.
 struct ConnectionStats: Sendable {
     /// Send-to-reply latency of each call answered during the measured window, in microseconds.
-    var latency = Histogram<UInt64>(
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: 60_000_000,
-        numberOfSignificantValueDigits: .three
-    )
+    var latency = latencyHistogram()
     var committed = 0
     var failed = 0
     /// Replies received over the whole run (warmup, measured window and drain).

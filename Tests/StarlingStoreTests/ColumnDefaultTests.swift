@@ -61,13 +61,7 @@ struct ColumnDefaultTests {
     @Test func replayAndSnapshotRebuildTheSameRows() throws {
         let live = Datastore()
         let deltas = try Self.history(live)
-        let fromDeltas = Datastore()
-        let fromPayloads = Datastore()
-        for d in deltas {
-            try fromDeltas.replay(d)
-            let payload = CommitRecord(timestamp: Timestamp(microsSinceUnixEpoch: 1), delta: d).encode()
-            try payload.withBytes { (b) throws(StoreError) in try fromPayloads.replay(payload: b) }
-        }
+        let (fromDeltas, fromPayloads) = try MigrationReplayTests.replayBothWays(deltas)
         try MigrationReplayTests.expectSameState(live, fromDeltas, "replay(_:)")
         try MigrationReplayTests.expectSameState(live, fromPayloads, "replay(payload:)")
         let fromSnapshot = Datastore()

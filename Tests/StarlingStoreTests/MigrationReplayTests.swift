@@ -105,12 +105,9 @@ struct MigrationReplayTests {
         return deltas
     }
 
-    @Test func replayOfMigrationsRebuildsTheSameState() throws {
-        let live = Datastore()
-        let deltas = try Self.history(live)
-        // No delta rewrites user rows: the migrations' transactions only carry their own changes.
-        #expect(deltas[2].tables.allSatisfy { $0.tableId < SystemTables.firstUserTableId })
-        #expect(deltas[3].tables.first { $0.tableId >= SystemTables.firstUserTableId }?.inserts.count == 1)
+    /// Two fresh stores rebuilt from `deltas`: one through `replay(_:)`, one through
+    /// `replay(payload:)` of each delta's encoded commit record.
+    static func replayBothWays(_ deltas: [TxDelta]) throws -> (fromDeltas: Datastore, fromPayloads: Datastore) {
         let fromDeltas = Datastore()
         let fromPayloads = Datastore()
         for d in deltas {
@@ -118,6 +115,16 @@ struct MigrationReplayTests {
             let payload = CommitRecord(timestamp: Timestamp(microsSinceUnixEpoch: 1), delta: d).encode()
             try payload.withBytes { (b) throws(StoreError) in try fromPayloads.replay(payload: b) }
         }
+        return (fromDeltas, fromPayloads)
+    }
+
+    @Test func replayOfMigrationsRebuildsTheSameState() throws {
+        let live = Datastore()
+        let deltas = try Self.history(live)
+        // No delta rewrites user rows: the migrations' transactions only carry their own changes.
+        #expect(deltas[2].tables.allSatisfy { $0.tableId < SystemTables.firstUserTableId })
+        #expect(deltas[3].tables.first { $0.tableId >= SystemTables.firstUserTableId }?.inserts.count == 1)
+        let (fromDeltas, fromPayloads) = try Self.replayBothWays(deltas)
         try Self.expectSameState(live, fromDeltas, "replay(_:)")
         try Self.expectSameState(live, fromPayloads, "replay(payload:)")
         // The replicas keep working like the live store: the replayed indexes are maintained and
