@@ -1,11 +1,13 @@
 /// A page of equally sized slots holding rows of one table.
 ///
 /// Slot layout: a u32 header, then the row's BSATN bytes. The header holds the row length in its
-/// low 30 bits; bit 31 marks a row inserted by the transaction that is still open (so the
+/// low 29 bits; bit 31 marks a row inserted by the transaction that is still open (so the
 /// transaction knows which rows are its own without a side table); bit 30 marks a committed row
 /// that the open transaction deleted (a tombstone: out of every index and scan, but its slot and
-/// bytes stay until commit, so rollback restores it in place). A free slot has the header
-/// ``freeMarker`` and the index of the next free slot in the following 4 bytes.
+/// bytes stay until commit, so rollback restores it in place); bit 29 (with bit 31) marks a
+/// committed row that the open transaction overwrote in place (its committed bytes wait in the
+/// table's `txBefore`). A free slot has the header ``freeMarker`` and the index of the next free
+/// slot in the following 4 bytes.
 final class Page {
     /// Bytes in an ordinary page.
     static let standardSize = 64 * 1024
@@ -13,7 +15,8 @@ final class Page {
     static let freeMarker: UInt32 = 0x3FFF_FFFF
     static let txFlag: UInt32 = 0x8000_0000
     static let tombstoneFlag: UInt32 = 0x4000_0000
-    static let lengthMask: UInt32 = 0x3FFF_FFFF
+    static let inPlaceFlag: UInt32 = 0x2000_0000
+    static let lengthMask: UInt32 = 0x1FFF_FFFF
     /// The largest row a slot can hold.
     static let maxRowLength = Int(lengthMask) - 1
 
@@ -90,6 +93,14 @@ final class Page {
         }
         live += 1
         return slot
+    }
+
+    /// Copies `bytes` (as many as the row there has) over the row in `slot` and sets its flags.
+    @inline(__always) func overwrite(_ slot: Int, with bytes: UnsafeRawBufferPointer, flags: UInt32) {
+        if let src = bytes.baseAddress, bytes.count > 0 {
+            (base + slot * slotSize + Page.headerSize).copyMemory(from: src, byteCount: bytes.count)
+        }
+        setHeader(slot, UInt32(bytes.count) | flags)
     }
 
     /// Frees a live slot.

@@ -106,10 +106,28 @@ final class RowStore {
         pages[id.page].unsafelyUnwrapped.header(id.slot) & Page.txFlag != 0
     }
 
+    /// Whether the row is a committed row that the open transaction overwrote in place.
+    @inline(__always) func isUpdatedInPlace(_ id: RowId) -> Bool {
+        pages[id.page].unsafelyUnwrapped.header(id.slot) & Page.inPlaceFlag != 0
+    }
+
     /// Marks a row as committed.
     @inline(__always) func clearFlag(_ id: RowId) {
         let page = writablePage(id.page)
-        page.setHeader(id.slot, page.header(id.slot) & ~Page.txFlag)
+        page.setHeader(id.slot, page.header(id.slot) & ~(Page.txFlag | Page.inPlaceFlag))
+    }
+
+    /// Copies `bytes`, exactly as long as the row `id` (live or a tombstone), over it and gives
+    /// it the header flags `flags` (a tombstone stays one only if `flags` says so).
+    func overwrite(_ id: RowId, with bytes: UnsafeRawBufferPointer, flags: UInt32) {
+        let page = writablePage(id.page)
+        precondition(Int(page.header(id.slot) & Page.lengthMask) == bytes.count, "overwrite with a row of another length")
+        page.overwrite(id.slot, with: bytes, flags: flags)
+    }
+
+    /// The header flags of a live row or tombstone.
+    @inline(__always) func flags(_ id: RowId) -> UInt32 {
+        pages[id.page].unsafelyUnwrapped.header(id.slot) & ~Page.lengthMask
     }
 
     /// Hides a live row (deleted by the open transaction) but keeps its slot and bytes.

@@ -30,6 +30,11 @@ final class Table {
     var txDeleted: [RowId] = []
     /// How many rows the open transaction inserted and then deleted again.
     var txDeletedOwn = 0
+    /// Committed rows the open transaction overwrote in place (``overwriteKeepingKeys(_:with:)``),
+    /// each once; their committed bytes are `txBefore[i]`. Such a row is flagged (and listed in
+    /// `txInserted`) while live; deleted afterwards, it becomes a tombstone holding the newer bytes.
+    var txUpdated: [RowId] = []
+    var txBefore = RowList()
 
     init(id: TableId, schema: TableSchema, indexIds: [IndexId], sequenceIds: [SequenceId]) {
         self.id = id
@@ -201,6 +206,42 @@ final class Table {
         }
         rows.tombstone(old)
         return id
+    }
+
+    /// Writes `row` over the live row `id` if it is as long and has the same key in every index,
+    /// so that no index changes; returns false (changing nothing) otherwise. The first time the
+    /// open transaction does this to a committed row, the row's committed bytes are kept in
+    /// ``txBefore`` and it is flagged as the transaction's own (commit then reports the pair as a
+    /// delete and an insert; rollback writes the old bytes back). For tables without ``rowHashes``.
+    func overwriteKeepingKeys(_ id: RowId, with row: UnsafeRawBufferPointer) -> Bool {
+        let current = rows.row(id)
+        guard current.count == row.count else { return false }
+        for i in hotIndexes.indices {
+            let same = hotIndexes[i]._withUnsafeGuaranteedRef { $0.key(ofRow: current) == $0.key(ofRow: row) }
+            if !same { return false }
+        }
+        let flags = rows.flags(id)
+        if flags & Page.txFlag != 0 {
+            rows.overwrite(id, with: row, flags: flags)
+        } else {
+            txUpdated.append(id)
+            txBefore.append(current)
+            txInserted.append(id)
+            rows.overwrite(id, with: row, flags: Page.txFlag | Page.inPlaceFlag)
+        }
+        return true
+    }
+
+    /// Rollback of ``overwriteKeepingKeys(_:with:)``: the committed bytes back into the row
+    /// (a tombstone again a live row in every index).
+    func restoreOverwritten(_ id: RowId, _ committed: UnsafeRawBufferPointer) {
+        let deleted = !rows.contains(id)
+        if deleted { rows.restore(id) }
+        rows.overwrite(id, with: committed, flags: 0)
+        if deleted {
+            let row = rows.row(id)
+            for idx in indexes { idx.insert(idx.key(ofRow: row), id) }
+        }
     }
 
     /// Undoes ``tombstoneRow(_:)``.

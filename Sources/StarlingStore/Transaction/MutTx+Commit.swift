@@ -23,12 +23,17 @@ extension MutTx {
                 inserts.append(t.rows.row(rid))
                 t.rows.clearFlag(rid)
             }
-            var deleteBytes = 0
+            var deleteBytes = t.txBefore.bytes.count
             for rid in t.txDeleted { deleteBytes &+= t.rows.row(rid).count }
-            var deletes = RowList(reservingBytes: deleteBytes, rows: t.txDeleted.count)
+            var deletes = RowList(reservingBytes: deleteBytes, rows: t.txDeleted.count + t.txUpdated.count)
             for rid in t.txDeleted {
                 deletes.append(t.rows.row(rid))
                 t.rows.freeTombstone(rid)
+            }
+            for (i, rid) in t.txUpdated.enumerated() {
+                deletes.append(t.txBefore[i])
+                // Overwritten, then deleted: still a tombstone (a live one was committed above).
+                if !t.rows.contains(rid) { t.rows.freeTombstone(rid) }
             }
             if !inserts.isEmpty && !deletes.isEmpty { cancelIdentical(&inserts, &deletes) }
             if !inserts.isEmpty || !deletes.isEmpty {
@@ -45,10 +50,14 @@ extension MutTx {
     public func rollback() {
         guard let state = store.tx, state.id == id else { return }
         for t in store.touched.reversed() {
-            for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) {
+            for rid in t.txInserted where t.rows.contains(rid) && t.rows.isFlagged(rid) && !t.rows.isUpdatedInPlace(rid) {
                 t.deleteUnchecked(rid)
             }
             for rid in t.txDeleted { t.restoreRow(rid) }
+            // Last: an overwritten row deleted later gets its keys back after the rows that took them left.
+            for (i, rid) in t.txUpdated.enumerated() {
+                t.txBefore[i].withUnsafeBytes { t.restoreOverwritten(rid, $0) }
+            }
             resetTxLists(t)
         }
         for entry in state.undo.reversed() {
@@ -76,6 +85,8 @@ extension MutTx {
         // Keep a modest buffer for the next transaction; give back what a bulk load grew.
         t.txInserted.removeAll(keepingCapacity: t.txInserted.capacity <= 4096)
         t.txDeleted.removeAll(keepingCapacity: t.txDeleted.capacity <= 4096)
+        t.txUpdated.removeAll(keepingCapacity: t.txUpdated.capacity <= 4096)
+        t.txBefore.removeAll(keepingCapacity: t.txBefore.bytes.capacity <= 1 << 20)
         t.txDeletedOwn = 0
         t.touchedBy = 0
     }

@@ -112,7 +112,11 @@ public struct MutTx: StoreReading {
 
     func deleteUnchecked(_ t: Table, _ row: RowId) {
         touch(t)
-        if t.rows.isFlagged(row) {
+        if t.rows.isUpdatedInPlace(row) {
+            // A committed row overwritten by this transaction: a tombstone until commit, like any
+            // deleted committed row (its committed bytes are in `txBefore`).
+            t.tombstoneRow(row)
+        } else if t.rows.isFlagged(row) {
             t.txDeletedOwn += 1
             t.deleteUnchecked(row)
         } else {
@@ -185,7 +189,8 @@ public struct MutTx: StoreReading {
     // MARK: update
 
     /// Replaces the row that has the same key as `row` in the unique `index` with `row`; returns
-    /// the new row's id. Fails with `rowNotFound` if no row has that key.
+    /// the new row's id (the same id when the new row is as long and keeps every index key: it is
+    /// then written in place). Fails with `rowNotFound` if no row has that key.
     @discardableResult
     public func update(index: IndexId, row: [UInt8]) throws(StoreError) -> RowId {
         try store.checkOpen(id)
@@ -207,6 +212,11 @@ public struct MutTx: StoreReading {
         if t.rows.row(old).hasSameBytes(as: b) { return old }
         for other in t.indexes where other.isUnique && other !== idx {
             if let clash = other.first(other.key(ofRow: b)), clash != old { throw uniqueViolation(t, other, b) }
+        }
+        if t.rowHashes == nil {
+            // Same length and keys (a balance, a position): written in place, no index changes.
+            touch(t)
+            if t.overwriteKeepingKeys(old, with: b) { return old }
         }
         if t.rowHashes == nil, !t.rows.isFlagged(old) {
             // A committed row: tombstoned and replaced in one step (unchanged unique keys are
