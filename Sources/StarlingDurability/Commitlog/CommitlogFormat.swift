@@ -85,15 +85,17 @@ enum CommitlogFormat {
 
     /// Appends one complete record (header, payload, CRC) for `payload` at `offset` to `out`.
     /// The payload must be shorter than 4 GiB (checked by the caller).
-    static func appendRecord(offset: UInt64, payload: [UInt8], to out: inout [UInt8]) {
+    static func appendRecord(offset: UInt64, payload: some CommitlogPayload, to out: inout [UInt8]) {
         let start = out.count
-        appendLE(UInt32(truncatingIfNeeded: payload.count), to: &out)
+        let size = payload.encodedSize
+        appendLE(UInt32(truncatingIfNeeded: size), to: &out)
         appendLE(offset, to: &out)
         let headerCRC = out.withUnsafeBytes {
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<start + 12]))
         }
         appendLE(headerCRC, to: &out)
-        out.append(contentsOf: payload)
+        payload.write(to: &out)
+        precondition(out.count == start + 16 + size, "a commitlog payload wrote other than its encodedSize bytes")
         let recordCRC = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         appendLE(recordCRC, to: &out)
     }
