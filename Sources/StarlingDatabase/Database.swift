@@ -167,8 +167,7 @@ public final class Database {
         let delta: TxDelta
         do { delta = try tx.commit() } catch { throw DatabaseError(.store, error.message) }
         guard let log, !delta.isEmpty else { return (delta, nil) }
-        // Encoded by the commitlog's writer thread.
-        let payload = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta)
+        let payload = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta).encode()
         let offset: UInt64
         do {
             offset = log.fsyncPolicy == .everyCommit && !defersDurabilityWait ? try log.appendAndWait(payload) : try log.append(payload)
@@ -180,7 +179,7 @@ public final class Database {
         }
         // The transaction is committed and logged whatever happens to an automatic snapshot, so
         // a failed one is reported through `snapshotFailure` rather than as this commit's error.
-        bytesSinceSnapshot += payload.encodedSize
+        bytesSinceSnapshot += payload.count
         if snapshotEvery != nil || snapshotEveryBytes != nil || inFlightSnapshot != nil { snapshotIfDue(after: offset) }
         return (delta, offset)
     }
@@ -338,6 +337,3 @@ extension Timestamp {
         return Timestamp(microsSinceUnixEpoch: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
     }
 }
-
-/// Commits go to the log unencoded; its writer thread encodes them.
-extension CommitRecord: CommitlogPayload {}

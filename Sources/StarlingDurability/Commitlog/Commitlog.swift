@@ -87,19 +87,18 @@ public final class Commitlog: Sendable {
 
     deinit { core.shutdown() }
 
-    /// Queues `payload` as the next record and returns its offset at once (no I/O wait). A
-    /// payload that is not bytes yet is encoded by the writer thread, off the caller's path.
+    /// Queues `payload` as the next record and returns its offset at once (no I/O wait).
     ///
     /// - Throws: `.invalidArgument` for a payload of 4 GiB or more, `.closed` after `close`,
     ///   or the I/O error that failed the log.
     @discardableResult
-    public func append(_ payload: some CommitlogPayload) throws(CommitlogError) -> UInt64 {
+    public func append(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
         try core.append(payload)
     }
 
     /// Appends `payload` and returns its offset once it is durable (per the policy).
     @discardableResult
-    public func appendAndWait(_ payload: some CommitlogPayload) throws(CommitlogError) -> UInt64 {
+    public func appendAndWait(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
         let offset = try core.append(payload)
         try core.waitUntilDurable(offset)
         return offset
@@ -128,20 +127,6 @@ public final class Commitlog: Sendable {
     public func close() throws(CommitlogError) { try core.flush(closing: true) }
 }
 
-/// A record's payload as the commitlog takes it: bytes, or a value the writer thread encodes
-/// when it writes the record (so encoding costs the committing thread nothing).
-public protocol CommitlogPayload: Sendable {
-    /// The exact number of bytes ``write(to:)`` appends.
-    var encodedSize: Int { get }
-    /// Appends the payload's bytes to `out`.
-    func write(to out: inout [UInt8])
-}
-
-extension Array: CommitlogPayload where Element == UInt8 {
-    public var encodedSize: Int { count }
-    public func write(to out: inout [UInt8]) { out.append(contentsOf: self) }
-}
-
 /// Passes a non-Sendable value to the writer thread, which becomes its only user.
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
@@ -155,7 +140,7 @@ struct WriterState {
     /// The offset the writer started at (nothing below it was appended by this writer).
     let startOffset: UInt64
     /// Payloads appended but not yet taken by the writer: offsets `nextOffset - queue.count ..< nextOffset`.
-    var queue: [any CommitlogPayload] = []
+    var queue: [[UInt8]] = []
     /// Highest offset written.
     var written: UInt64?
     /// Highest offset fsynced.
@@ -246,10 +231,9 @@ final class CommitlogCore: Sendable {
 
     func durable(_ s: WriterState) -> UInt64? { policy == .off ? s.written : s.synced }
 
-    func append(_ payload: some CommitlogPayload) throws(CommitlogError) -> UInt64 {
-        let size = payload.encodedSize
-        guard size <= Int(UInt32.max) else {
-            throw CommitlogError(.invalidArgument, "payload of \(size) bytes exceeds the 4 GiB record limit")
+    func append(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
+        guard payload.count <= Int(UInt32.max) else {
+            throw CommitlogError(.invalidArgument, "payload of \(payload.count) bytes exceeds the 4 GiB record limit")
         }
         return try sync.withLock { (s) throws(CommitlogError) -> UInt64 in
             if let f = s.failure { throw f }
@@ -321,7 +305,7 @@ final class CommitlogCore: Sendable {
         var appender = initial
         var buffer: [UInt8] = []
         while true {
-            var batch: [any CommitlogPayload] = []
+            var batch: [[UInt8]] = []
             let (first, forceSync, stop) = sync.withLock(
                 waitingOn: sync.work, until: { s in !s.queue.isEmpty || s.syncPending || s.closing }
             ) { s -> (UInt64, Bool, Bool) in
@@ -368,7 +352,7 @@ final class CommitlogCore: Sendable {
 
     /// Encodes `batch` (offsets from `first`) and appends it, rolling segments at the size limit.
     func writeRound(
-        _ batch: [any CommitlogPayload], first: UInt64, appender: inout any SegmentAppender, buffer: inout [UInt8]
+        _ batch: [[UInt8]], first: UInt64, appender: inout any SegmentAppender, buffer: inout [UInt8]
     ) throws(CommitlogError) {
         buffer.removeAll(keepingCapacity: true)
         var offset = first

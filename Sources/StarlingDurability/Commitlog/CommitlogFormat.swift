@@ -85,17 +85,15 @@ enum CommitlogFormat {
 
     /// Appends one complete record (header, payload, CRC) for `payload` at `offset` to `out`.
     /// The payload must be shorter than 4 GiB (checked by the caller).
-    static func appendRecord(offset: UInt64, payload: some CommitlogPayload, to out: inout [UInt8]) {
+    static func appendRecord(offset: UInt64, payload: [UInt8], to out: inout [UInt8]) {
         let start = out.count
-        let size = payload.encodedSize
-        appendLE(UInt32(truncatingIfNeeded: size), to: &out)
+        appendLE(UInt32(truncatingIfNeeded: payload.count), to: &out)
         appendLE(offset, to: &out)
         let headerCRC = out.withUnsafeBytes {
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<start + 12]))
         }
         appendLE(headerCRC, to: &out)
-        payload.write(to: &out)
-        precondition(out.count == start + 16 + size, "a commitlog payload wrote other than its encodedSize bytes")
+        out.append(contentsOf: payload)
         let recordCRC = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         appendLE(recordCRC, to: &out)
     }
