@@ -140,5 +140,11 @@ struct ReplayTests {
             delta: TxDelta(tables: [TableDelta(tableId: 4096, tableName: "", inserts: RowList([[1, 2], []]), deletes: RowList([[9]]))]))
         let back = try record.encode().withBytes { (b) throws(StoreError) in try CommitRecord.decode(b) }
         #expect(back == record)
+        var noReducer = record
+        noReducer.reducer = nil
+        noReducer.delta.tables.append(TableDelta(tableId: 5000, tableName: "t", inserts: RowList(), deletes: RowList([[1, 2, 3]])))
+        for r in [record, noReducer, CommitRecord(timestamp: Timestamp(microsSinceUnixEpoch: 9), delta: TxDelta())] {
+            #expect(r.encodedSize == r.encode().count)
+        }
     }
 }

@@ -57,13 +57,24 @@ extension DatabaseHost {
         _ result: CallResult, _ db: ModuleDatabase, caller: Identity, connection: ConnectionId, args: [UInt8],
         requestId: UInt32, callerSession: ClientSession?
     ) {
-        let start = ContinuousClock.now
-        var updates: [(SharedQuery, LiveUpdate)] = []
-        if let delta = result.delta, !subscriptions.isEmpty {
-            let changes = TxChanges(delta)
-            updates = db.store.read { tx in
-                subscriptions.updates(for: changes, in: tx, log: { db.log.host(.error, $0) })
+        let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
+        var message = TransactionUpdate(
+            status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
+            reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
+            executionMicros: result.duration.wholeMicroseconds)
+        guard let delta = result.delta, !subscriptions.isEmpty else {
+            // No query can have changed: only the caller hears of the transaction.
+            if let callerSession {
+                message.reducerCall.requestId = requestId
+                var none = UpdateFragments(updates: [], render: render)
+                deliver(encode(message, tables: [], &none, format: callerSession.format), to: callerSession, offset: result.offset)
             }
+            return
+        }
+        let start = ContinuousClock.now
+        let changes = TxChanges(delta)
+        let updates = db.store.read { tx in
+            subscriptions.updates(for: changes, in: tx, log: { db.log.host(.error, $0) })
         }
         // Per client: which updates it sees, and how many of its queries each one is.
         var audience: [ConnectionId: (session: ClientSession, seen: [(update: Int, count: Int)])] = [:]
@@ -79,11 +90,6 @@ extension DatabaseHost {
         }
         ordered += audience.values
         guard !ordered.isEmpty else { return }
-        let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
-        var message = TransactionUpdate(
-            status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
-            reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
-            executionMicros: result.duration.wholeMicroseconds)
         var fragments = UpdateFragments(updates: updates, render: render)
         // Clients other than the caller that see the same parts get the same bytes: built once,
         // and one buffer shared by all their writes.
@@ -95,24 +101,32 @@ extension DatabaseHost {
                 deliver(bytes, to: session, offset: result.offset)
                 continue
             }
-            let tables = fragments.tables(seen)
             message.reducerCall.requestId = isCaller ? requestId : 0
-            let bytes: ByteBuffer
-            switch session.format {
-            case .bsatn:
-                var w = BSATNWriter(capacity: 128)
-                ServerMessage.writeTransactionHeader(message, to: &w)
-                w.writeLength(tables.count)
-                for t in tables { w.writeRaw(fragments.bsatn(t)) }
-                w.write(message.executionMicros)
-                bytes = ByteBuffer(bytes: w.bytes)
-            case .json:
-                bytes = ByteBuffer(bytes: ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8)
-            }
+            let bytes = encode(message, tables: fragments.tables(seen), &fragments, format: session.format)
             if !isCaller { built[key] = bytes }
             deliver(bytes, to: session, offset: result.offset)
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
+    }
+
+    /// One client's TransactionUpdate in `format`, with the table updates `tables` (BSATN goes
+    /// through the worker's reusable ``DatabaseHost/scratch`` writer).
+    private func encode(
+        _ message: TransactionUpdate, tables: [UpdateFragments.Part], _ fragments: inout UpdateFragments, format: WireFormat
+    ) -> ByteBuffer {
+        switch format {
+        case .bsatn:
+            scratch.removeAll()
+            ServerMessage.writeTransactionHeader(message, to: &scratch)
+            scratch.writeLength(tables.count)
+            for t in tables { scratch.writeRaw(fragments.bsatn(t)) }
+            scratch.write(message.executionMicros)
+            let bytes = scratch.withBytes { ByteBuffer(bytes: $0) }
+            if scratch.count > 1 << 20 { scratch = BSATNWriter(capacity: 512) }  // do not keep a huge message's memory
+            return bytes
+        case .json:
+            return ByteBuffer(bytes: ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8)
+        }
     }
 
     func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }

@@ -41,6 +41,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     /// Plans of recent SQL reads by shape (emptied when the module changes).
     let queryCache = QueryCache()
     var outbox: Outbox
+    /// Reused for every BSATN message the worker encodes (no allocation per reply).
+    var scratch = BSATNWriter(capacity: 512)
     var render: JSONRendering
     /// Clients with confirmed reads whose updates wait for the commitlog to make them durable.
     var confirmedHeld: [ConnectionId: ClientSession] = [:]

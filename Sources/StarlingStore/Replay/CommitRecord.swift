@@ -31,9 +31,18 @@ public struct CommitRecord: Sendable, Hashable {
         self.delta = delta
     }
 
+    /// The exact length of ``encode()``'s bytes.
+    public var encodedSize: Int {
+        var n = 8 + 1 + 4
+        if let r = reducer { n += 4 + r.name.utf8.count + 32 + 16 + 4 + r.args.count }
+        for t in delta.tables { n += 4 + 8 + 4 * (t.inserts.count + t.deletes.count) + t.inserts.bytes.count + t.deletes.bytes.count }
+        return n
+    }
+
     /// The record's payload bytes.
     public func encode() -> [UInt8] {
-        var w = BSATNWriter(capacity: 64 + delta.tables.reduce(0) { $0 + $1.inserts.bytes.count + $1.deletes.bytes.count })
+        // Exactly sized, so the writer's buffer is the result (no copy).
+        var w = BSATNWriter(capacity: encodedSize)
         w.write(timestamp.microsSinceUnixEpoch)
         if let r = reducer {
             w.write(UInt8(0))
