@@ -228,7 +228,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "StarlingServerTests",
-            dependencies: ["StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros"],
+            dependencies: [
+                "StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -91,6 +91,8 @@ public final class StarlingServer: Service, Sendable {
                     upgradePipelineHandler: { channel, _ in
                         guard let session = accepted.value.withLock({ $0 }) else { return channel.close() }
                         return channel.eventLoop.makeCompletedFuture {
+                            let encoder = try channel.pipeline.syncOperations.handler(type: WebSocketFrameEncoder.self)
+                            try channel.pipeline.syncOperations.addHandler(RawFrameWriter(), position: .before(encoder))
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxMessage))

@@ -12,12 +12,12 @@ extension DatabaseHost {
     /// Queues one message for one client, in its format.
     func send(_ message: ServerMessage, to session: ClientSession) {
         switch session.format {
-        case .bsatn: deliver(ByteBuffer(bytes: message.bsatn), to: session, offset: nil)
-        case .json: deliver(ByteBuffer(bytes: message.json(render).utf8), to: session, offset: nil)
+        case .bsatn: deliver(ServerFrame.make(message.bsatn, format: .bsatn), to: session, offset: nil)
+        case .json: deliver(ServerFrame.make(message.json(render).utf8, format: .json), to: session, offset: nil)
         }
     }
 
-    /// Queues a message for a client, or holds it while the client reads confirmed updates only
+    /// Queues a message (a whole frame, see ``ServerFrame``) for a client, or holds it while the client reads confirmed updates only
     /// and the transaction at `offset` (or a message before it) is not durable yet.
     func deliver(_ bytes: ByteBuffer, to session: ClientSession, offset: UInt64?) {
         if session.confirmed, let log = commitlog {
@@ -109,7 +109,7 @@ extension DatabaseHost {
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
     }
 
-    /// One client's TransactionUpdate in `format`, with the table updates `tables` (BSATN goes
+    /// One client's TransactionUpdate frame in `format`, with the table updates `tables` (BSATN goes
     /// through the worker's reusable ``DatabaseHost/scratch`` writer).
     private func encode(
         _ message: TransactionUpdate, tables: [UpdateFragments.Part], _ fragments: inout UpdateFragments, format: WireFormat
@@ -121,11 +121,11 @@ extension DatabaseHost {
             scratch.writeLength(tables.count)
             for t in tables { scratch.writeRaw(fragments.bsatn(t)) }
             scratch.write(message.executionMicros)
-            let bytes = scratch.withBytes { ByteBuffer(bytes: $0) }
+            let bytes = scratch.withBytes { ServerFrame.make($0, format: .bsatn) }
             if scratch.count > 1 << 20 { scratch = BSATNWriter(capacity: 512) }  // do not keep a huge message's memory
             return bytes
         case .json:
-            return ByteBuffer(bytes: ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8)
+            return ServerFrame.make(ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8, format: .json)
         }
     }
 

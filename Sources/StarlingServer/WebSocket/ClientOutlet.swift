@@ -8,23 +8,22 @@ import Synchronization
 /// server memory without bound.
 final class ClientOutlet: Sendable {
     let channel: any Channel
+    /// Where whole frames (``ServerFrame``) are written: the ``RawFrameWriter``'s context.
+    let frames: NIOLoopBound<ChannelHandlerContext>
     let format: WireFormat
     /// Bytes queued for this client and not yet written to its socket.
     let queuedBytes = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
 
-    init(channel: any Channel, format: WireFormat) {
+    /// On the channel's event loop.
+    init(channel: any Channel, frames: ChannelHandlerContext, format: WireFormat) {
         self.channel = channel
+        self.frames = NIOLoopBound(frames, eventLoop: channel.eventLoop)
         self.format = format
     }
 
     /// Whether ``close(code:reason:)`` was called.
     var isClosing: Bool { closing.load(ordering: .relaxed) }
-
-    /// A frame carrying `bytes` as this client's format wants them (text for JSON, binary for BSATN).
-    func frame(_ buffer: ByteBuffer) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: format == .json ? .text : .binary, data: buffer)
-    }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame allows),
     /// then closes the connection when the client answers with its close frame, or after a
@@ -65,7 +64,7 @@ final class ClientOutlet: Sendable {
 /// runs a batch of jobs, grouped by event loop and handed over once per batch: one task per event
 /// loop and one flush per client, not one per message.
 struct Outbox {
-    private var pending: [(ClientOutlet, WebSocketFrame)] = []
+    private var pending: [(ClientOutlet, ByteBuffer)] = []
     private var tasks: [(any EventLoop, @Sendable () -> Void)] = []
     /// A client whose queued bytes pass this is disconnected as a slow consumer.
     let maxQueuedBytes: Int
@@ -79,13 +78,9 @@ struct Outbox {
         tasks.append((loop, task))
     }
 
-    /// Queues `bytes` for `outlet`. Returns false (and closes the client) if the client is too far behind.
-    @discardableResult
-    mutating func send(_ bytes: [UInt8], to outlet: ClientOutlet) -> Bool {
-        send(ByteBuffer(bytes: bytes), to: outlet)
-    }
-
-    /// Queues `buffer` for `outlet`. One buffer may go to many clients: NIO writes share its storage.
+    /// Queues the frame `buffer` (see ``ServerFrame``) for `outlet`; returns false (and closes the
+    /// client) if the client is too far behind. One buffer may go to many clients: NIO writes
+    /// share its storage.
     @discardableResult
     mutating func send(_ buffer: ByteBuffer, to outlet: ClientOutlet) -> Bool {
         if outlet.isClosing { return false }
@@ -96,14 +91,14 @@ struct Outbox {
                 reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
             return false
         }
-        pending.append((outlet, outlet.frame(buffer)))
+        pending.append((outlet, buffer))
         return true
     }
 
     /// Hands everything queued to the event loops.
     mutating func flush() {
         guard !isEmpty else { return }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(ClientOutlet, WebSocketFrame)], tasks: [@Sendable () -> Void])] = [:]
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(ClientOutlet, ByteBuffer)], tasks: [@Sendable () -> Void])] = [:]
         for item in pending {
             let loop = item.0.channel.eventLoop
             byLoop[ObjectIdentifier(loop), default: (loop, [], [])].frames.append(item)
@@ -121,24 +116,25 @@ struct Outbox {
 
     /// On the event loop: writes every frame, then flushes each client once; the queued-byte
     /// count drops when the socket took the bytes.
-    private static func write(_ items: [(ClientOutlet, WebSocketFrame)]) {
+    private static func write(_ items: [(ClientOutlet, ByteBuffer)]) {
         var last: [ObjectIdentifier: (ClientOutlet, Int, Int)] = [:]  // outlet, index of last frame, bytes
         var order: [ClientOutlet] = []  // flushed in the order they were queued (a reducer's caller first)
         for (i, (outlet, frame)) in items.enumerated() {
             let key = ObjectIdentifier(outlet)
             if last[key] == nil { order.append(outlet) }
-            let bytes = (last[key]?.2 ?? 0) + frame.data.readableBytes
+            let bytes = (last[key]?.2 ?? 0) + frame.readableBytes
             last[key] = (outlet, i, bytes)
         }
         for (i, (outlet, frame)) in items.enumerated() {
+            let context = outlet.frames.value
             guard let (_, lastIndex, bytes) = last[ObjectIdentifier(outlet)], lastIndex == i else {
-                outlet.channel.write(frame, promise: nil)
+                context.write(NIOAny(frame), promise: nil)
                 continue
             }
-            let promise = outlet.channel.eventLoop.makePromise(of: Void.self)
+            let promise = context.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
-            outlet.channel.write(frame, promise: promise)
+            context.write(NIOAny(frame), promise: promise)
         }
-        for outlet in order { outlet.channel.flush() }
+        for outlet in order { outlet.frames.value.flush() }
     }
 }

@@ -34,7 +34,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let outlet = ClientOutlet(channel: context.channel, format: session.format)
+        guard let frames = try? context.pipeline.syncOperations.context(handlerType: RawFrameWriter.self) else {
+            context.close(promise: nil)  // the server always adds one; without it nothing could be sent
+            return
+        }
+        let outlet = ClientOutlet(channel: context.channel, frames: frames, format: session.format)
         self.outlet = outlet
         session.database.connect(
             outlet, identity: session.identity, token: session.token, connectionId: connectionId, confirmed: session.confirmed)
