@@ -12,6 +12,9 @@ final class RowLayout {
     /// trivial values (no reference counting while validating); complex types are in `others`.
     private let checks: [FieldCheck]
     private let others: [AlgebraicType]
+    /// The length of every row when all columns have fixed-size encodings (then validating is
+    /// one comparison), else nil.
+    private let fixedRowSize: Int?
 
     struct FieldCheck {
         enum Kind: UInt8 { case fixed, string, other }
@@ -40,6 +43,11 @@ final class RowLayout {
         }
         self.checks = checks
         self.others = others
+        switch (checks.count, checks.first?.kind) {
+        case (0, _): fixedRowSize = 0
+        case (1, .fixed): fixedRowSize = checks[0].operand
+        default: fixedRowSize = nil
+        }
         var offsets: [Int?] = []
         var at: Int? = 0
         for f in rowType.fields {
@@ -64,6 +72,7 @@ final class RowLayout {
 
     /// Checks that `row` is exactly one valid value of the row type.
     func validate(_ row: UnsafeRawBufferPointer) throws(BSATNError) {
+        if let n = fixedRowSize, row.count == n { return }  // otherwise the walk below names the problem
         var r = BSATNReader(row)
         for c in checks {
             switch c.kind {
