@@ -194,14 +194,16 @@ final class Table {
         // Both read after the insert: nothing writes the pages again until the tombstone below.
         let stored = rows.row(id)
         let previous = rows.row(old)
-        for idx in indexes {
-            let key = idx.key(ofRow: stored)
-            let oldKey = idx.key(ofRow: previous)
-            if idx.isUnique, key == oldKey {
-                idx.replace(key, old, with: id)
-            } else {
-                idx.remove(oldKey, old)
-                idx.insert(key, id)
+        for i in hotIndexes.indices {
+            hotIndexes[i]._withUnsafeGuaranteedRef { idx in
+                let key = idx.key(ofRow: stored)
+                let oldKey = idx.key(ofRow: previous)
+                if idx.isUnique, key == oldKey {
+                    idx.replace(key, old, with: id)
+                } else {
+                    idx.remove(oldKey, old)
+                    idx.insert(key, id)
+                }
             }
         }
         rows.tombstone(old)
