@@ -29,19 +29,6 @@ struct CommitlogWriterTests {
         #expect(nextSeq == [Int](repeating: perThread, count: threads))
     }
 
-    /// `hasSettled` answers without blocking what `waitUntilDurable` would wait for.
-    @Test func hasSettledMatchesWaitUntilDurable() throws {
-        let log = try Commitlog(storage: MemorySegmentStorage(), nextOffset: 10, fsyncPolicy: .everyCommit, maxSegmentSize: 64 << 10)
-        #expect(log.hasSettled(9), "offsets before this writer were recovered: settled")
-        #expect(log.hasSettled(10), "never appended: settled (waiting would fail at once)")
-        let offset = try log.append([1, 2, 3])
-        #expect(offset == 10)
-        try log.waitUntilDurable(offset)
-        #expect(log.hasSettled(offset))
-        #expect(log.durableOffset == offset)
-        try log.close()
-    }
-
     @Test(arguments: FsyncPolicy.allCases)
     func concurrentAppenders(policy: FsyncPolicy) throws {
         let storage = MemorySegmentStorage()

@@ -114,10 +114,6 @@ public final class Commitlog: Sendable {
     /// The offset the next appended record will get.
     public var nextOffset: UInt64 { core.sync.withLock { $0.nextOffset } }
 
-    /// Whether ``waitUntilDurable(_:)`` for `offset` would return (or throw) at once: the record
-    /// is durable, predates this writer, was never appended, or the log failed or closed.
-    public func hasSettled(_ offset: UInt64) -> Bool { core.hasSettled(offset) }
-
     /// Blocks until `offset` is durable (per the policy).
     ///
     /// - Throws: `.invalidArgument` if `offset` was never appended, or the error that failed the log.
@@ -251,18 +247,13 @@ final class CommitlogCore: Sendable {
         }
     }
 
-    /// The condition ``waitUntilDurable(_:)`` waits for.
-    func settled(_ s: WriterState, _ offset: UInt64) -> Bool {
-        offset < s.startOffset || (durable(s).map { $0 >= offset } ?? false) || s.failure != nil || s.writerExited
-            || offset >= s.nextOffset
-    }
-
-    func hasSettled(_ offset: UInt64) -> Bool { sync.withLock { settled($0, offset) } }
-
     func waitUntilDurable(_ offset: UInt64) throws(CommitlogError) {
         try sync.withLock(
             waitingOn: sync.done,
-            until: { s in settled(s, offset) }
+            until: { s in
+                offset < s.startOffset || (durable(s).map { $0 >= offset } ?? false) || s.failure != nil
+                    || s.writerExited || offset >= s.nextOffset
+            }
         ) { (s) throws(CommitlogError) in
             // Offsets below the start were recovered from storage.
             if offset < s.startOffset { return }

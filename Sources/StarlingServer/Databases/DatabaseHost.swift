@@ -46,10 +46,6 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     var render: JSONRendering
     /// Clients with confirmed reads whose updates wait for the commitlog to make them durable.
     var confirmedHeld: [ConnectionId: ClientSession] = [:]
-    /// With `every-commit`: the replies of finished batches whose commits are not durable yet,
-    /// oldest first, each with the last log offset it waits for. The worker goes on with the
-    /// next batch meanwhile (the log fsyncs one group while the worker builds the next).
-    private var parked: [(offset: UInt64, outbox: Outbox)] = []
     /// The database's commitlog (nil in memory: then every transaction counts as confirmed).
     let commitlog: Commitlog?
     private var watcher: DurabilityWatcher?
@@ -84,11 +80,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     /// Disconnects every client, finishes queued work and closes the database.
     func stop(reason: String) {
-        worker.submit { [self] db in
-            // Replies of committed calls first (every-commit: once durable), then the close frames.
-            awaitDurability(db)
-            releaseParked()
-            outbox.flush()
+        worker.submit { [self] _ in
             for c in clients.values { c.outlet.close(code: .goingAway, reason: reason) }
             clients.removeAll()
             subscriptions.removeAll()
@@ -135,39 +127,16 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     }
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
-        releaseParked()
-        if !outbox.isEmpty, let log = commitlog, log.fsyncPolicy == .everyCommit, log.nextOffset > 0 {
-            // Replies go out once the batch's commits are durable; later batches wait behind.
-            let last = log.nextOffset - 1
-            if !parked.isEmpty || !log.hasSettled(last) {
-                parked.append((last, outbox))
-                outbox = Outbox(maxQueuedBytes: outbox.maxQueuedBytes)
-                durabilityWatcher(log).request(last)
-            }
-        }
+        if !outbox.isEmpty { awaitDurability(db) }
         if !confirmedHeld.isEmpty { releaseConfirmed() }
         outbox.flush()
         if let log = commitlog, let wait = confirmedHeld.values.compactMap({ $0.held.last?.offset }).max() {
-            durabilityWatcher(log).request(wait)
+            if watcher == nil {
+                watcher = DurabilityWatcher(log: log, name: "starling.durable.\(name)") { [weak self] in self?.submit { _ in } }
+            }
+            watcher?.request(wait)
         }
         metrics.refresh(db)
-    }
-
-    /// Sends the parked replies whose commits have become durable, in order. A failed log
-    /// releases them too (the failure is in the module log; later commits fail).
-    private func releaseParked() {
-        while let first = parked.first, let log = commitlog, log.hasSettled(first.offset) {
-            var batch = parked.removeFirst().outbox
-            batch.flush()
-        }
-    }
-
-    /// The thread that wakes the worker when a log offset becomes durable (started on first use).
-    private func durabilityWatcher(_ log: Commitlog) -> DurabilityWatcher {
-        if let watcher { return watcher }
-        let w = DurabilityWatcher(log: log, name: "starling.durable.\(name)") { [weak self] in self?.submit { _ in } }
-        watcher = w
-        return w
     }
 
     // MARK: Calls
