@@ -35,12 +35,9 @@ final class ClientSession {
 
 extension DatabaseHost {
     /// A new WebSocket connection: runs `client_connected` (a failure refuses the connection),
-    /// then sends IdentityToken first. On the connection's event loop, like ``handle(_:from:)``
-    /// and ``disconnect(_:on:)``: the three go through the loop's ``WorkerJobBatch``, so they
-    /// reach the worker in the order they happened, together with the other connections' work
-    /// of the same loop round (one wake-up of the worker, one batch of replies).
+    /// then sends IdentityToken first.
     func connect(_ outlet: ClientOutlet, identity: Identity, token: String, connectionId: ConnectionId, confirmed: Bool) {
-        WorkerJobBatch.on(outlet.channel.eventLoop).submit({ [self] db in
+        submit { [self] db in
             let result = db.clientConnected(identity, connectionId: connectionId)
             if let message = result.outcome.message {
                 outlet.close(code: .policyViolation, reason: "connection refused by client_connected: \(message)")
@@ -55,12 +52,12 @@ extension DatabaseHost {
             if result.delta != nil {
                 broadcast(result, db, caller: identity, connection: connectionId, args: [], requestId: 0, callerSession: nil)
             }
-        }, to: self)
+        }
     }
 
-    /// A connection ended (on its event loop): forgets the client and runs `client_disconnected`.
-    func disconnect(_ connectionId: ConnectionId, on loop: any EventLoop) {
-        WorkerJobBatch.on(loop).submit({ [self] db in
+    /// A connection ended: forgets the client and runs `client_disconnected`.
+    func disconnect(_ connectionId: ConnectionId) {
+        submit { [self] db in
             guard let session = clients.removeValue(forKey: connectionId) else { return }
             dropSubscriptions(of: session)
             confirmedHeld[connectionId] = nil
@@ -69,15 +66,15 @@ extension DatabaseHost {
             if result.delta != nil {
                 broadcast(result, db, caller: session.identity, connection: connectionId, args: [], requestId: 0, callerSession: nil)
             }
-        }, to: self)
+        }
     }
 
-    /// Messages one client sent in one read batch (on its event loop).
-    func handle(_ messages: [ClientMessage], from connectionId: ConnectionId, on loop: any EventLoop) {
-        WorkerJobBatch.on(loop).submit({ [self] db in
+    /// Messages one client sent in one read batch.
+    func handle(_ messages: [ClientMessage], from connectionId: ConnectionId) {
+        submit { [self] db in
             guard let session = clients[connectionId] else { return }
             for m in messages where !session.outlet.isClosing { handle(m, from: session, db) }
-        }, to: self)
+        }
     }
 
     private func handle(_ message: ClientMessage, from session: ClientSession, _ db: ModuleDatabase) {

@@ -55,7 +55,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
         case .text, .binary:
             if (frame.opcode == .text) != (session.format == .json) {
                 let want = session.format == .json ? "text (JSON)" : "binary (BSATN)"
-                refuse(context, .unacceptableData, "this connection speaks \(session.format.subprotocol): send \(want) frames")
+                refuse(.unacceptableData, "this connection speaks \(session.format.subprotocol): send \(want) frames")
                 return
             }
             let decoded = frame.unmaskedData.withUnsafeReadableBytes { bytes in
@@ -65,7 +65,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
             }
             switch decoded {
             case .success(let m): pending.append(m)
-            case .failure(let e): refuse(context, .dataInconsistentWithMessage, e.message)
+            case .failure(let e): refuse(.dataInconsistentWithMessage, e.message)
             }
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
@@ -80,14 +80,14 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if !pending.isEmpty {
-            session.database.handle(pending, from: connectionId, on: context.eventLoop)
+            session.database.handle(pending, from: connectionId)
             pending.removeAll(keepingCapacity: true)
         }
         context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        session.database.disconnect(connectionId, on: context.eventLoop)
+        session.database.disconnect(connectionId)
         context.fireChannelInactive()
     }
 
@@ -95,18 +95,18 @@ final class WebSocketSessionHandler: ChannelInboundHandler {
         if outlet?.isClosing == true { return }
         switch error {
         case NIOWebSocketError.invalidFrameLength, is NIOWebSocketFrameAggregator.Error:
-            refuse(context, .messageTooLarge, "message larger than the server's limit of \(maxMessageBytes) bytes")
+            refuse(.messageTooLarge, "message larger than the server's limit of \(maxMessageBytes) bytes")
         case let e as NIOWebSocketError:
-            refuse(context, .protocolError, "WebSocket protocol error: \(e)")
+            refuse(.protocolError, "WebSocket protocol error: \(e)")
         default:
             context.close(promise: nil)
         }
     }
 
     /// Sends what was accepted so far, then closes with `code` and a reason.
-    private func refuse(_ context: ChannelHandlerContext, _ code: WebSocketErrorCode, _ reason: String) {
+    private func refuse(_ code: WebSocketErrorCode, _ reason: String) {
         if !pending.isEmpty {
-            session.database.handle(pending, from: connectionId, on: context.eventLoop)
+            session.database.handle(pending, from: connectionId)
             pending.removeAll()
         }
         outlet?.close(code: code, reason: reason)
