@@ -10,6 +10,25 @@ extension HostContext {
         return .ok
     }
 
+    /// `args_buffer`: later calls whose arguments fit get them written to `ptr` before the call
+    /// (and bit 31 of `args_len` set), saving the module a `reducer_args` call.
+    func registerArgsBuffer(_ m: GuestView, _ ptr: UInt32, _ capacity: UInt32) throws(HostTrap) -> ABIErrorCode {
+        _ = try m.bytes(ptr, capacity)
+        guard mode == .calling else { return .notInTransaction }
+        argsBuffer = (ptr, capacity)
+        return .ok
+    }
+
+    /// Writes the current call's arguments to the registered buffer; false if there is none, the
+    /// arguments are empty or do not fit (the module then reads them with `reducer_args`).
+    func placeArgs(_ m: GuestView) -> Bool {
+        guard let b = argsBuffer, !args.isEmpty, args.count <= Int(b.capacity),
+            let out = try? m.bytes(b.ptr, UInt32(args.count))
+        else { return false }
+        args.withUnsafeBytes { out.copyMemory(from: $0) }
+        return true
+    }
+
     func reducerError(_ m: GuestView, _ ptr: UInt32, _ len: UInt32) throws(HostTrap) -> ABIErrorCode {
         let text = try m.string(ptr, len)
         guard mode == .calling else { return .notInTransaction }

@@ -28,6 +28,9 @@ final class HostContext {
     // Call state.
     var tx: MutTx?
     var args: [UInt8] = []
+    /// Where the module asked for its calls' arguments to be written (`args_buffer`), if it did.
+    /// Belongs to one instance's memory: cleared whenever an instance is created.
+    var argsBuffer: (ptr: UInt32, capacity: UInt32)?
     var errorMessage: String?
     var rng = SplitMix64(seed: 0)
     var iterators = IteratorTable()

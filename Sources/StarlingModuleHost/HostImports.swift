@@ -79,6 +79,9 @@ struct HostImport: Sendable {
         HostImport("reducer_args", params: 1) { c, p, r in
             r[0] = code(try c.reducerArgs(c.view("reducer_args"), p[0].i32))
         },
+        HostImport("args_buffer", params: 2) { c, p, r in
+            r[0] = code(try c.registerArgsBuffer(c.view("args_buffer"), p[0].i32, p[1].i32))
+        },
         HostImport("reducer_error", params: 2) { c, p, r in
             r[0] = code(try c.reducerError(c.view("reducer_error"), p[0].i32, p[1].i32))
         },

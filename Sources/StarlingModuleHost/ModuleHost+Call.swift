@@ -28,13 +28,15 @@ extension ModuleHost {
         }
         context.beginCall(tx: tx, args: args, reducer: reducer, timestamp: call.timestamp)
         defer { context.endCall() }
+        // Bit 31 of args_len: the arguments are already in the module's registered buffer.
+        let argsLen = UInt32(args.count) | (context.placeArgs(context.view("args_buffer")) ? 0x8000_0000 : 0)
         instance.store.fuel = Fuel(remaining: limits.fuelPerCall)
         let s = call.sender.limbs
         let c = call.connectionId.value
         let params: [Value] = [
             .i64(s.0), .i64(s.1), .i64(s.2), .i64(s.3),
             .i64(UInt64(truncatingIfNeeded: c)), .i64(UInt64(truncatingIfNeeded: c >> 64)),
-            .i64(UInt64(bitPattern: call.timestamp.microsSinceUnixEpoch)), .i32(UInt32(args.count)),
+            .i64(UInt64(bitPattern: call.timestamp.microsSinceUnixEpoch)), .i32(argsLen),
         ]
         let result: UInt32
         do {

@@ -42,6 +42,7 @@ extension ModuleHost {
     static func instantiate(
         _ module: Module, engine: Engine, context: HostContext, limits: ModuleLimits
     ) throws(ModuleError) -> Instantiated {
+        context.argsBuffer = nil  // it pointed into the previous instance's memory
         let store = Store(engine: engine)
         store.resourceLimiter = MemoryCap(maxBytes: limits.maxMemoryBytes)
         let instance: Instance

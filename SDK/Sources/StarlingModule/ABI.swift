@@ -55,6 +55,9 @@ func _tableClear(_ table: UInt32, _ out: UnsafeMutablePointer<UInt32>) -> Int32
 @_extern(wasm, module: "starling_1.0", name: "reducer_args") @_extern(c)
 func _reducerArgs(_ dst: UnsafeMutablePointer<UInt8>?) -> Int32
 
+@_extern(wasm, module: "starling_1.0", name: "args_buffer") @_extern(c)
+func _argsBuffer(_ ptr: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32) -> Int32
+
 @_extern(wasm, module: "starling_1.0", name: "reducer_error") @_extern(c)
 func _reducerError(_ msg: UnsafePointer<UInt8>?, _ len: UInt32) -> Int32
 

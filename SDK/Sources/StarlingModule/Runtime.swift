@@ -10,10 +10,16 @@ public func __starlingInvokeReducer(
     let ctx = ReducerContext(
         sender: Identity(limbs: (s0, s1, s2, s3)), connectionId: connection == 0 ? nil : ConnectionId(connection),
         timestamp: Timestamp(microsSinceUnixEpoch: ts))
-    let args = UnsafeMutableRawBufferPointer(rebasing: Scratch.args(atLeast: Int(argsLen))[..<Int(argsLen)])
-    if argsLen > 0 {
-        let code = _reducerArgs(args.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        if code != 0 { return fail(ReducerError.host(code, "read the arguments")) }
+    // Bit 31: the host already wrote the arguments into the buffer registered below.
+    let count = Int(argsLen & 0x7FFF_FFFF)
+    let buffer = Scratch.args(atLeast: count)
+    let args = UnsafeMutableRawBufferPointer(rebasing: buffer[..<count])
+    if argsLen & 0x8000_0000 == 0 {
+        if count > 0 {
+            let code = _reducerArgs(args.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            if code != 0 { return fail(ReducerError.host(code, "read the arguments")) }
+        }
+        Scratch.registerArgs(buffer)
     }
     var r = BSATNReader(UnsafeRawBufferPointer(args))
     do throws(ReducerError) {

@@ -36,6 +36,15 @@ enum Scratch {
     /// A buffer of at least `count` bytes for a call's arguments.
     static func args(atLeast count: Int) -> UnsafeMutableRawBufferPointer { grow(&argsBuffer, count) }
 
+    nonisolated(unsafe) private static var registeredArgs: UnsafeMutableRawPointer? = nil
+
+    /// Tells the host to write later calls' arguments straight into `buffer` (the current
+    /// arguments buffer), once per buffer: each call then saves a `reducer_args` host call.
+    static func registerArgs(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, base != registeredArgs else { return }
+        if _argsBuffer(base.assumingMemoryBound(to: UInt8.self), UInt32(buffer.count)) == 0 { registeredArgs = base }
+    }
+
     private static func grow(_ slot: inout UnsafeMutableRawBufferPointer?, _ count: Int) -> UnsafeMutableRawBufferPointer {
         if let b = slot, b.count >= count { return b }
         slot?.deallocate()
