@@ -91,6 +91,7 @@ struct Fixture {
           (import "starling_1.0" "delete_by_row" (func $delete_by_row (param i32 i32 i32 i32) (result i32)))
           (import "starling_1.0" "table_clear" (func $table_clear (param i32 i32) (result i32)))
           (import "starling_1.0" "reducer_args" (func $reducer_args (param i32) (result i32)))
+          (import "starling_1.0" "args_buffer" (func $args_buffer (param i32 i32) (result i32)))
           (import "starling_1.0" "reducer_error" (func $reducer_error (param i32 i32) (result i32)))
           (import "starling_1.0" "describe_item" (func $describe_item (param i32 i32) (result i32)))
           (import "starling_1.0" "log" (func $log (param i32 i32 i32 i32 i32 i32)))
