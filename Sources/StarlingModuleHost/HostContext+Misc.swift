@@ -21,9 +21,10 @@ extension HostContext {
 
     /// Writes the current call's arguments to the registered buffer; false if there is none, the
     /// arguments are empty or do not fit (the module then reads them with `reducer_args`).
-    func placeArgs(_ m: GuestView) -> Bool {
+    func placeArgs() -> Bool {
+        // The memory view only for modules that registered (most calls of others pay nothing).
         guard let b = argsBuffer, !args.isEmpty, args.count <= Int(b.capacity),
-            let out = try? m.bytes(b.ptr, UInt32(args.count))
+            let out = try? view("args_buffer").bytes(b.ptr, UInt32(args.count))
         else { return false }
         args.withUnsafeBytes { out.copyMemory(from: $0) }
         return true

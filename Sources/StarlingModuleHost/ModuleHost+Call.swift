@@ -29,7 +29,7 @@ extension ModuleHost {
         context.beginCall(tx: tx, args: args, reducer: reducer, timestamp: call.timestamp)
         defer { context.endCall() }
         // Bit 31 of args_len: the arguments are already in the module's registered buffer.
-        let argsLen = UInt32(args.count) | (context.placeArgs(context.view("args_buffer")) ? 0x8000_0000 : 0)
+        let argsLen = UInt32(args.count) | (context.placeArgs() ? 0x8000_0000 : 0)
         instance.store.fuel = Fuel(remaining: limits.fuelPerCall)
         let s = call.sender.limbs
         let c = call.connectionId.value
