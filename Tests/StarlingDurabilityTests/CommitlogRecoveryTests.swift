@@ -70,11 +70,12 @@ struct CommitlogRecoveryTests {
             #expect(e?.description.contains("00000000000000000005.stlog at byte \(start)") == true)
             #expect(e?.message.contains("Restore the log from a backup") == true)
             #expect(e?.message.contains("truncate the segment at byte \(start)") == true)
-            // Nothing was modified, and the damaged segment's records were not replayed.
+            // Nothing was modified, and replay stopped at the damaged record (the caller discards
+            // what was replayed when the open fails).
             var flipped = before
             flipped[position] ^= 0x40
             #expect(storage.bytes(of: 5) == flipped)
-            #expect(replayed == Array(0..<5))
+            #expect(replayed == Array(0..<7))
         }
     }
 

@@ -62,10 +62,12 @@ public struct CommitlogReader: Sendable {
 
     /// Validates the whole log and calls `replay` with every record in offset order.
     ///
-    /// A segment is validated completely before any of its records is replayed. If the last
-    /// segment ends in a torn write, it is truncated (after its records were replayed) and a
-    /// warning is returned; a last segment shorter than its header is removed with a warning.
-    /// Nothing is modified when an error is thrown.
+    /// Each record is checked (CRCs, offset continuity) just before it is replayed, in one pass
+    /// over the segment; a damaged record stops the open with an error, and whatever was
+    /// replayed before it is the caller's to discard. If the last segment ends in a torn write, it
+    /// is truncated (after its records were replayed) and a warning is returned; a last segment
+    /// shorter than its header is removed with a warning. The log is not modified when an error
+    /// is thrown.
     ///
     /// - Parameters:
     ///   - progress: called every `progressInterval` bytes of replay and once at the end.
@@ -80,16 +82,12 @@ public struct CommitlogReader: Sendable {
         var warnings: [CommitlogWarning] = []
         var pendingRemoval: (start: UInt64, size: Int)?
 
-        // A last segment shorter than its header: a crash right after creating it. Otherwise its
-        // bytes are kept for the replay below (read once, not twice).
-        var lastSegment: [UInt8]?
+        // A last segment shorter than its header: a crash right after creating it.
         if let last = starts.last {
-            let bytes = try storage.readSegment(start: last)
-            if bytes.count < CommitlogFormat.segmentHeaderSize {
-                pendingRemoval = (last, bytes.count)
+            let size = try storage.segmentSize(start: last)
+            if size < CommitlogFormat.segmentHeaderSize {
+                pendingRemoval = (last, size)
                 starts.removeLast()
-            } else {
-                lastSegment = bytes
             }
         }
 
@@ -110,14 +108,7 @@ public struct CommitlogReader: Sendable {
                         + "Restore the log from a backup.",
                     segment: name, byteOffset: 0)
             }
-            let bytes: [UInt8]
-            if index == starts.count - 1, let cached = lastSegment {
-                bytes = cached
-                lastSegment = nil
-            } else {
-                bytes = try storage.readSegment(start: start)
-            }
-            try bytes.withUnsafeBytes { (buf) throws in
+            try storage.withSegmentBytes(start: start) { (buf) throws in
                 if buf.count < CommitlogFormat.segmentHeaderSize {
                     throw CommitlogError(
                         .corruption, "segment is \(buf.count) bytes, shorter than its 16-byte header", segment: name,
@@ -125,23 +116,34 @@ public struct CommitlogReader: Sendable {
                 }
                 if let e = CommitlogFormat.checkSegmentHeader(buf, segment: name) { throw e }
 
-                // Validate: find the valid prefix [16, end) and the records in it.
-                var records: [ParsedRecord] = []
+                // Validate and replay each record in turn, up to the first anomaly.
                 var p = CommitlogFormat.segmentHeaderSize
                 var next = start
                 var anomaly: RecordAnomaly?
-                while p < buf.count {
+                records: while p < buf.count {
+                    let r: ParsedRecord
                     switch CommitlogFormat.parseRecord(buf, at: p) {
-                    case .failure(let a): anomaly = a
-                    case .success(let r):
-                        if r.offset != next { anomaly = .unexpectedOffset(expected: next, found: r.offset) }
-                        else {
-                            records.append(r)
-                            next += 1
-                            p = r.end
-                        }
+                    case .failure(let a):
+                        anomaly = a
+                        break records
+                    case .success(let parsed): r = parsed
                     }
-                    if anomaly != nil { break }
+                    if r.offset != next {
+                        anomaly = .unexpectedOffset(expected: next, found: r.offset)
+                        break
+                    }
+                    let payload = UnsafeRawBufferPointer(
+                        start: buf.baseAddress! + r.payloadStart, count: r.payloadLength)
+                    try replay(r.offset, payload)
+                    if firstOffset == nil { firstOffset = r.offset }
+                    next += 1
+                    p = r.end
+                    stats.records += 1
+                    stats.bytes += r.end - r.payloadStart + CommitlogFormat.recordHeaderSize
+                    if stats.bytes >= nextReport {
+                        progress?(stats)
+                        nextReport = (stats.bytes / progressInterval + 1) * progressInterval
+                    }
                 }
 
                 if let anomaly {
@@ -152,7 +154,7 @@ public struct CommitlogReader: Sendable {
                                 + "Restore the log from a backup; nothing was modified.",
                             segment: name, byteOffset: p)
                     }
-                    let lastGood: UInt64? = records.last?.offset ?? (index > 0 ? start - 1 : nil)
+                    let lastGood: UInt64? = next > start ? next - 1 : (index > 0 ? start - 1 : nil)
                     if let later = Self.findValidRecord(buf, from: p + 1, after: lastGood) {
                         throw CommitlogError(
                             .corruption,
@@ -163,19 +165,6 @@ public struct CommitlogReader: Sendable {
                             segment: name, byteOffset: p)
                     }
                     pendingTruncation = (start, p, buf.count, anomaly)
-                }
-
-                // Replay the valid records.
-                for r in records {
-                    let payload = buf[r.payloadStart..<r.payloadStart + r.payloadLength]
-                    try replay(r.offset, UnsafeRawBufferPointer(rebasing: payload))
-                    if firstOffset == nil { firstOffset = r.offset }
-                    stats.records += 1
-                    stats.bytes += r.end - r.payloadStart + CommitlogFormat.recordHeaderSize
-                    if stats.bytes >= nextReport {
-                        progress?(stats)
-                        nextReport = (stats.bytes / progressInterval + 1) * progressInterval
-                    }
                 }
                 stats.bytes += CommitlogFormat.segmentHeaderSize
                 stats.segments += 1

@@ -57,6 +57,10 @@ public final class InstrumentedSegmentStorage: SegmentStorage {
         Appender(try base.openForAppend(start: start), self)
     }
     public func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] { try base.readSegment(start: start) }
+    public func segmentSize(start: UInt64) throws(CommitlogError) -> Int { try base.segmentSize(start: start) }
+    public func withSegmentBytes<R>(start: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try base.withSegmentBytes(start: start, body)
+    }
     public func truncateSegment(start: UInt64, length: Int) throws(CommitlogError) {
         try base.truncateSegment(start: start, length: length)
     }

@@ -17,6 +17,11 @@ public protocol SegmentStorage: AnyObject, Sendable {
     func openForAppend(start: UInt64) throws(CommitlogError) -> any SegmentAppender
     /// The whole content of segment `start`.
     func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8]
+    /// Calls `body` with the whole content of segment `start`, valid only during the call (file
+    /// storage maps the file rather than copying it). Rethrows what `body` throws.
+    func withSegmentBytes<R>(start: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// The size in bytes of segment `start`.
+    func segmentSize(start: UInt64) throws(CommitlogError) -> Int
     /// Cuts segment `start` down to `length` bytes and makes that durable.
     func truncateSegment(start: UInt64, length: Int) throws(CommitlogError)
     /// Deletes segment `start` and makes the removal durable.
@@ -38,6 +43,14 @@ public protocol SegmentAppender: AnyObject {
 }
 
 extension SegmentStorage {
+    /// Copies the segment (``readSegment(start:)``) and passes the copy.
+    public func withSegmentBytes<R>(start: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try readSegment(start: start).withUnsafeBytes(body)
+    }
+
+    /// The length of ``readSegment(start:)``.
+    public func segmentSize(start: UInt64) throws(CommitlogError) -> Int { try readSegment(start: start).count }
+
     /// The file name of segment `start` (`00000000000000000000.stlog`), for messages.
     public func segmentName(_ start: UInt64) -> String { CommitlogFormat.segmentName(start) }
 }
@@ -130,6 +143,30 @@ public final class FileSegmentStorage: SegmentStorage {
         }
         if let failure { throw failure }
         return bytes
+    }
+
+    public func segmentSize(start: UInt64) throws(CommitlogError) -> Int {
+        let p = path(start)
+        var st = stat()
+        if stat(p, &st) != 0 { throw Self.posixError("stat", p) }
+        return Int(st.st_size)
+    }
+
+    /// Maps the segment read-only (pages populated up front) instead of copying it into memory;
+    /// falls back to ``readSegment(start:)`` where the file cannot be mapped. Nothing may
+    /// truncate the file while `body` runs (recovery holds the log exclusively).
+    public func withSegmentBytes<R>(start: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let p = path(start)
+        let fd = open(p, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw Self.posixError("open", p) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw Self.posixError("fstat", p) }
+        let size = Int(st.st_size)
+        guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED
+        else { return try readSegment(start: start).withUnsafeBytes(body) }
+        defer { munmap(base, size) }
+        return try body(UnsafeRawBufferPointer(start: base, count: size))
     }
 
     public func truncateSegment(start: UInt64, length: Int) throws(CommitlogError) {

@@ -8,11 +8,18 @@ import CStarlingSupport
 /// can have. Compared with `Dictionary<UInt64, RowId>` this avoids SipHash (a multiplicative
 /// hash suffices: keys are not attacker-chosen bucket indexes, the table grows before probes get
 /// long) and uses ~60% of the memory.
+///
+/// Keys are hashed in groups of four consecutive values: a key's home is the multiplicative hash of
+/// `key >> 2` (which picks a 64-byte line of four slots) plus its low two bits (the slot in that
+/// line). Random keys spread exactly as with a plain multiplicative hash, but ascending keys (auto-
+/// increment ids, the common primary key) fill each cache line four at a time, so inserting or
+/// replaying them costs one cache miss per four rows instead of one per row.
 final class CompactHashMap {
     private static let empty = UInt64.max
 
     private var slots: UnsafeMutablePointer<(key: UInt64, value: UInt64)>
     private var capacity: Int
+    /// 64 minus the bits of a line number (capacity / 4 lines).
     private var shift: UInt64
     private(set) var count = 0
 
@@ -20,7 +27,7 @@ final class CompactHashMap {
         var c = 16
         while c < minimum { c <<= 1 }
         capacity = c
-        shift = UInt64(64 - c.trailingZeroBitCount)
+        shift = UInt64(64 - (c.trailingZeroBitCount - 2))
         slots = .allocate(capacity: c)
         slots.initialize(repeating: (0, Self.empty), count: c)
     }
@@ -28,7 +35,8 @@ final class CompactHashMap {
     deinit { slots.deallocate() }
 
     @inline(__always) private func home(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let line = ((key >> 2) &* 0x9E37_79B9_7F4A_7C15) >> shift
+        return Int(truncatingIfNeeded: (line << 2) | (key & 3))
     }
 
     /// Starts loading the slot where `key` would be found (see `starling_prefetch`).
@@ -117,7 +125,9 @@ final class CompactHashMap {
         let bucketBits = min(16, 64 - Int(shift))
         let bucketShift = UInt64(64 - bucketBits)
         var counts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
-        @inline(__always) func bucket(_ key: UInt64) -> Int { Int((key &* 0x9E37_79B9_7F4A_7C15) >> bucketShift) }
+        @inline(__always) func bucket(_ key: UInt64) -> Int {
+            Int(((key >> 2) &* 0x9E37_79B9_7F4A_7C15) >> bucketShift)  // the top bits of `home(key)`
+        }
         for p in pairs { counts[bucket(p.key) + 1] += 1 }
         for i in 1..<counts.count { counts[i] += counts[i - 1] }
         var sorted = [(key: UInt64, value: RowId)](repeating: (0, RowId(raw: 0)), count: pairs.count)
