@@ -180,7 +180,8 @@ let package = Package(
         .executableTarget(
             name: "StarlingLoadGen",
             dependencies: [
-                "StarlingNetClient", "StarlingProtocol", "StarlingTypes", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "StarlingNetClient", "StarlingProtocol", "StarlingTypes", "CStarlingSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -10,15 +10,15 @@ import Synchronization
 /// call at a time at `--rate`, and every call's update is timed from the send to the writer's own reply and
 /// to the first and the last subscriber that received it.
 ///
-/// Subscriber connections are bare NIO channels (``BareWebSocket``) whose ``FanOutSink`` parses each update
-/// in place on the event loop that read it, timestamped there: no Swift task or async stream per message.
-/// The writer is an ordinary `WebSocketConnection` driven by one task on an event loop thread of its own. Server CPU comes from `/proc` over the measured window, the server's own fan-out
-/// time from `/metrics` before and after it.
+/// Subscriber connections are plain sockets (``RawWebSocket``) read by `--client-threads` epoll threads
+/// (``RawSubscriberLoop``), whose ``FanOutSink`` parses each update in place, timestamped when it was read:
+/// no channel pipeline, Swift task or buffer allocation per message, so the load generator's own CPU per
+/// update (it shares the cores with the server) stays small. The writer is an ordinary
+/// `WebSocketConnection` driven by one task on an event loop thread of its own. Server CPU comes from
+/// `/proc` over the measured window, the server's own fan-out time from `/metrics` before and after it.
 struct FanOutRun {
     /// The phase after `stopping`: connections are being closed, so a stream ending is expected.
     static let closing = 3
-    /// Concurrent connection handshakes while connecting.
-    static let connectWindow = 32
     /// How long to wait for every subscriber's SubscribeApplied.
     static let subscribeTimeout: UInt64 = 600_000_000_000
     /// How long to wait, after the writer stopped, for the measured calls to reach every subscriber.
@@ -36,7 +36,6 @@ struct FanOutRun {
 
     func run() async throws -> FanOutResult {
         let n = options.subscribers
-        let loops = Array(group.makeIterator())
         // The writer gets a loop of its own, so its reply is not queued behind the subscribers' reads.
         let writerGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let writerLoop = writerGroup.next()
@@ -56,8 +55,9 @@ struct FanOutRun {
         }
 
         var t = monotonicNanos()
-        let channels = try await connectAll(subscribers, loops: loops)
+        let loops = try connectAll(subscribers)
         result.connectSeconds = seconds(since: t)
+        for loop in loops { loop.start() }
         do {
             let writerConnection = try await WebSocketClient.connect(
                 url: setup.webSocketURL,
@@ -67,7 +67,7 @@ struct FanOutRun {
                 eventLoopGroup: writerLoop
             )
             t = monotonicNanos()
-            for (s, channel) in zip(subscribers, channels) { try await s.subscribe(on: channel) }
+            for (i, s) in subscribers.enumerated() { try s.subscribe(fd: loops[i % loops.count].descriptors[i / loops.count]) }
             try await waitApplied(progress, subscribers, since: t)
             result.subscribeSeconds = seconds(since: t)
             let (ids, expected) = try writerAccounts(subscribers)
@@ -95,55 +95,30 @@ struct FanOutRun {
             await writerConnection.close(timeout: .seconds(2))
         } catch {
             control.enter(Self.closing)
-            await closeAll(channels)
+            await closeAll(loops)
             throw error
         }
-        await closeAll(channels)
+        await closeAll(loops)
         collect(subscribers, calls, into: &result)
         return result
     }
 
-    /// Opens one connection per subscriber, `connectWindow` handshakes at a time, spread over the loops;
-    /// prints progress.
-    private func connectAll(_ subscribers: [FanOutSubscriber], loops: [any EventLoop]) async throws -> [any Channel] {
+    /// Opens one connection per subscriber (blocking handshakes, one after another: ~0.1 ms each on
+    /// loopback), subscriber `i` on reader `i % readers`; prints progress.
+    private func connectAll(_ subscribers: [FanOutSubscriber]) throws -> [RawSubscriberLoop<FanOutSink>] {
         let n = subscribers.count
         let url = try NetURL(parsing: setup.webSocketURL)
-        let token = setup.token
-        var channels = [(any Channel)?](repeating: nil, count: n)
+        let loops = try (0..<max(1, options.clientThreads)).map { _ throws(LoadGenError) in try RawSubscriberLoop<FanOutSink>() }
         let step = Self.progressStep(n)
         let start = monotonicNanos()
-        try await withThrowingTaskGroup(of: (Int, any Channel).self) { group in
-            var next = 0
-            var done = 0
-            func open(_ i: Int) -> @Sendable () async throws -> (Int, any Channel) {
-                let subscriber = subscribers[i]
-                let loop = loops[i % loops.count]
-                return {
-                    let channel = try await BareWebSocket.connect(url: url, token: token, on: loop) { channel in
-                        try channel.pipeline.syncOperations.addHandler(
-                            BareWebSocketHandler(sink: FanOutSink(subscriber: subscriber)))
-                        return channel
-                    }
-                    return (i, channel)
-                }
-            }
-            while next < min(Self.connectWindow, n) {
-                group.addTask(operation: open(next))
-                next += 1
-            }
-            while let (i, channel) = try await group.next() {
-                channels[i] = channel
-                done += 1
-                if done % step == 0 || done == n {
-                    say("connected    \(done)/\(n) (\(Report.fixed(seconds(since: start), 2)) s)")
-                }
-                if next < n {
-                    group.addTask(operation: open(next))
-                    next += 1
-                }
+        for (i, subscriber) in subscribers.enumerated() {
+            let opened = try RawWebSocket.connect(url: url, token: setup.token)
+            try loops[i % loops.count].add(opened, sink: FanOutSink(subscriber: subscriber))
+            if (i + 1) % step == 0 || i + 1 == n {
+                say("connected    \(i + 1)/\(n) (\(Report.fixed(seconds(since: start), 2)) s)")
             }
         }
-        return channels.map { $0! }
+        return loops
     }
 
     /// Waits until every subscriber's SubscribeApplied arrived (progress lines as they do).
@@ -181,11 +156,18 @@ struct FanOutRun {
         return (ids, subscribers.count)
     }
 
-    /// Closes every subscriber connection (closing handshake, 2 s at most each), all at once.
-    private func closeAll(_ channels: [any Channel]) async {
-        await withTaskGroup(of: Void.self) { closing in
-            for channel in channels { closing.addTask { await BareWebSocket.close(channel) } }
+    /// Closes every subscriber connection: a close frame to each, then up to 2 s for the server to close
+    /// them all; the readers then stop and close whatever is left.
+    private func closeAll(_ loops: [RawSubscriberLoop<FanOutSink>]) async {
+        let close = RawWebSocket.frame(opcode: 0x8, payload: [0x03, 0xE8])  // 1000, normal closure
+        for loop in loops {
+            for fd in loop.descriptors { try? RawWebSocket.writeAll(fd, close) }
         }
+        let deadline = monotonicNanos() + 2_000_000_000
+        while !loops.allSatisfy(\.allClosed), monotonicNanos() < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        for loop in loops { loop.stop() }
     }
 
     private func collect(_ subscribers: [FanOutSubscriber], _ calls: FanOutCalls, into r: inout FanOutResult) {

@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 
 /// Counters every subscriber bumps once, read by the main task for progress lines.
@@ -52,11 +51,11 @@ final class FanOutSubscriber: Sendable {
     /// Whether the run is closing its connections (so a connection ending is expected).
     var isClosing: Bool { control.phase >= FanOutRun.closing }
 
-    /// Sends the Subscribe (request id = index + 1) on `channel`, stamping the time.
-    func subscribe(on channel: any Channel) async throws {
+    /// Sends the Subscribe (request id = index + 1) on the connection `fd`, stamping the time.
+    func subscribe(fd: Int32) throws(LoadGenError) {
         seen.withLock { $0.subscribeSent = monotonicNanos() }
         let bytes = FanOutParser.subscribe(requestId: UInt32(truncatingIfNeeded: index + 1), query: query)
-        try await BareWebSocket.send(bytes, on: channel)
+        try RawWebSocket.writeAll(fd, RawWebSocket.frame(opcode: 0x2, payload: bytes))
     }
 
     /// One message, read at `nanos`. Runs on the connection's event loop.
@@ -95,9 +94,9 @@ final class FanOutSubscriber: Sendable {
     }
 }
 
-/// A subscriber's side of its ``BareWebSocketHandler``: parses each message in place, timestamped when the
-/// event loop read it, and hands it to the ``FanOutSubscriber``.
-struct FanOutSink: BareWebSocketSink {
+/// A subscriber's side of its ``RawSubscriberLoop``: parses each message in place, timestamped when the
+/// loop read it, and hands it to the ``FanOutSubscriber``.
+struct FanOutSink: RawMessageSink {
     let subscriber: FanOutSubscriber
     /// The subscriber's position in the writer's call log (see ``FanOutCalls/arrive(from:to:at:cursor:)``).
     private var cursor = 0
@@ -106,15 +105,13 @@ struct FanOutSink: BareWebSocketSink {
 
     var isClosing: Bool { subscriber.isClosing }
 
-    mutating func received(_ message: ByteBuffer) -> String? {
-        let now = monotonicNanos()
-        let parsed = message.withUnsafeReadableBytes { FanOutParser.parse(raw: $0, keepIds: subscriber.keepIds) }
-        guard let parsed else { return "a malformed message (\(message.readableBytes) bytes)" }
-        subscriber.received(parsed, at: now, cursor: &cursor)
+    mutating func received(_ message: UnsafeRawBufferPointer, at nanos: UInt64) -> String? {
+        guard let parsed = FanOutParser.parse(raw: message, keepIds: subscriber.keepIds) else {
+            return "a malformed message (\(message.count) bytes)"
+        }
+        subscriber.received(parsed, at: nanos, cursor: &cursor)
         return nil
     }
-
-    func readComplete() {}
 
     func failed(_ text: String) { subscriber.failed(text) }
 }

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/epoll.h>  // for the load generator's fan-out readers (Swift's Glibc module lacks it)
+#endif
 
 /// Hints the CPU to start loading the cache line at `p` (for reading) without waiting for it.
 /// Used where the datastore knows an address it will need after other memory-bound work.

@@ -76,6 +76,11 @@ extension DatabaseHost {
         let updates = db.store.read { tx in
             subscriptions.updates(for: changes, in: tx, log: { db.log.host(.error, $0) })
         }
+        if updates.count == 1 {
+            broadcastOne(updates, message, callerSession: callerSession, requestId: requestId, offset: result.offset)
+            metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds)
+            return
+        }
         // Per client: which updates it sees, and how many of its queries each one is.
         var audience: [ConnectionId: (session: ClientSession, seen: [(update: Int, count: Int)])] = [:]
         for (u, (shared, _)) in updates.enumerated() {
@@ -107,6 +112,36 @@ extension DatabaseHost {
             deliver(bytes, to: session, offset: result.offset)
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
+    }
+
+    /// ``broadcast(_:_:caller:connection:args:requestId:callerSession:)`` when one shared query changed (the
+    /// common case): its subscribers are the audience as they are, and every one but the caller gets one of
+    /// a few shared frames (by format and subscription count), with no per-client bookkeeping.
+    private func broadcastOne(
+        _ updates: [(SharedQuery, LiveUpdate)], _ message: TransactionUpdate, callerSession: ClientSession?,
+        requestId: UInt32, offset: UInt64?
+    ) {
+        var message = message
+        var fragments = UpdateFragments(updates: updates, render: render)
+        let subscribers = updates[0].0.subscribers
+        if let callerSession {
+            let count = subscribers[callerSession.connectionId]?.count ?? 0
+            let seen = count > 0 ? [(update: 0, count: count)] : []
+            message.reducerCall.requestId = requestId
+            deliver(encode(message, tables: fragments.tables(seen), &fragments, format: callerSession.format), to: callerSession, offset: offset)
+            message.reducerCall.requestId = 0
+        }
+        var built: [(format: WireFormat, count: Int, bytes: ByteBuffer)] = []
+        for (id, sub) in subscribers where id != callerSession?.connectionId && !sub.session.outlet.isClosing {
+            let format = sub.session.format
+            if let i = built.firstIndex(where: { $0.format == format && $0.count == sub.count }) {
+                deliver(built[i].bytes, to: sub.session, offset: offset)
+                continue
+            }
+            let bytes = encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
+            built.append((format, sub.count, bytes))
+            deliver(bytes, to: sub.session, offset: offset)
+        }
     }
 
     /// One client's TransactionUpdate frame in `format`, with the table updates `tables` (BSATN goes

@@ -14,10 +14,19 @@ final class ClientOutlet: Sendable {
     /// Bytes queued for this client and not yet written to its socket.
     let queuedBytes = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
+    /// The channel's event loop, and its identity (``Outbox`` groups frames by it).
+    let loop: any EventLoop
+    let loopID: ObjectIdentifier
+    /// The ``Outbox`` batch this client last got a frame in, and where in it (touched only by
+    /// the worker of the database the client is connected to).
+    nonisolated(unsafe) var outboxBatch: UInt64 = 0
+    nonisolated(unsafe) var outboxSlot: (loop: Int, client: Int) = (0, 0)
 
     /// On the channel's event loop.
     init(channel: any Channel, frames: ChannelHandlerContext, format: WireFormat) {
         self.channel = channel
+        loop = channel.eventLoop
+        loopID = ObjectIdentifier(channel.eventLoop)
         self.frames = NIOLoopBound(frames, eventLoop: channel.eventLoop)
         self.format = format
     }
@@ -61,21 +70,40 @@ final class ClientOutlet: Sendable {
 }
 
 /// Frames (and other event-loop work, such as HTTP responses) produced while a database's worker
-/// runs a batch of jobs, grouped by event loop and handed over once per batch: one task per event
-/// loop and one flush per client, not one per message.
+/// runs a batch of jobs, grouped by event loop and by client as they are queued and handed over
+/// once per batch: one task per event loop and one flush per client, not one per message.
+///
+/// Used by one worker thread (it keeps its bookkeeping in the outlets' worker-only fields).
 struct Outbox {
-    private var pending: [(ClientOutlet, ByteBuffer)] = []
-    private var tasks: [(any EventLoop, @Sendable () -> Void)] = []
+    /// One client's frames in a batch.
+    struct Delivery {
+        let outlet: ClientOutlet
+        let first: ByteBuffer
+        var more: [ByteBuffer] = []
+        var bytes: Int
+    }
+
+    /// One event loop's share of a batch, in the order queued (a reducer's caller first).
+    private struct LoopWork {
+        let loop: any EventLoop
+        let id: ObjectIdentifier
+        var clients: [Delivery] = []
+        var tasks: [@Sendable () -> Void] = []
+    }
+
+    private var work: [LoopWork] = []
+    /// Numbers batches, so an outlet can tell whether it already has frames in this one.
+    private var batch: UInt64 = 1
     /// A client whose queued bytes pass this is disconnected as a slow consumer.
     let maxQueuedBytes: Int
 
     init(maxQueuedBytes: Int) { self.maxQueuedBytes = maxQueuedBytes }
 
-    var isEmpty: Bool { pending.isEmpty && tasks.isEmpty }
+    var isEmpty: Bool { work.isEmpty }
 
     /// Queues `task` to run on `loop` with this batch's frames.
     mutating func run(on loop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
-        tasks.append((loop, task))
+        work[index(of: loop, id: ObjectIdentifier(loop))].tasks.append(task)
     }
 
     /// Queues the frame `buffer` (see ``ServerFrame``) for `outlet`; returns false (and closes the
@@ -84,57 +112,71 @@ struct Outbox {
     @discardableResult
     mutating func send(_ buffer: ByteBuffer, to outlet: ClientOutlet) -> Bool {
         if outlet.isClosing { return false }
-        let queued = outlet.queuedBytes.add(buffer.readableBytes, ordering: .relaxed).newValue
+        let n = buffer.readableBytes
+        let queued = outlet.queuedBytes.add(n, ordering: .relaxed).newValue
         if queued > maxQueuedBytes {
             outlet.close(
                 code: .policyViolation,
                 reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
             return false
         }
-        pending.append((outlet, buffer))
+        if outlet.outboxBatch == batch {
+            let (l, c) = outlet.outboxSlot
+            work[l].clients[c].more.append(buffer)
+            work[l].clients[c].bytes += n
+        } else {
+            let l = index(of: outlet.loop, id: outlet.loopID)
+            outlet.outboxBatch = batch
+            outlet.outboxSlot = (l, work[l].clients.count)
+            work[l].clients.append(Delivery(outlet: outlet, first: buffer, bytes: n))
+        }
         return true
+    }
+
+    /// The position of `loop`'s share in `work`, added if missing (a batch touches a few loops).
+    private mutating func index(of loop: any EventLoop, id: ObjectIdentifier) -> Int {
+        if let i = work.firstIndex(where: { $0.id == id }) { return i }
+        work.append(LoopWork(loop: loop, id: id))
+        return work.count - 1
     }
 
     /// Hands everything queued to the event loops.
     mutating func flush() {
-        guard !isEmpty else { return }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, frames: [(ClientOutlet, ByteBuffer)], tasks: [@Sendable () -> Void])] = [:]
-        for item in pending {
-            let loop = item.0.channel.eventLoop
-            byLoop[ObjectIdentifier(loop), default: (loop, [], [])].frames.append(item)
-        }
-        for (loop, task) in tasks { byLoop[ObjectIdentifier(loop), default: (loop, [], [])].tasks.append(task) }
-        pending.removeAll(keepingCapacity: true)
-        tasks.removeAll(keepingCapacity: true)
-        for (_, work) in byLoop {
-            work.loop.execute {
-                if !work.frames.isEmpty { Self.write(work.frames) }
-                for task in work.tasks { task() }
+        guard !work.isEmpty else { return }
+        for share in work {
+            share.loop.execute {
+                if !share.clients.isEmpty { Self.write(share.clients) }
+                for task in share.tasks { task() }
             }
         }
+        work.removeAll(keepingCapacity: true)
+        batch &+= 1
     }
 
-    /// On the event loop: writes every frame, then flushes each client once; the queued-byte
-    /// count drops when the socket took the bytes.
-    private static func write(_ items: [(ClientOutlet, ByteBuffer)]) {
-        var last: [ObjectIdentifier: (ClientOutlet, Int, Int)] = [:]  // outlet, index of last frame, bytes
-        var order: [ClientOutlet] = []  // flushed in the order they were queued (a reducer's caller first)
-        for (i, (outlet, frame)) in items.enumerated() {
-            let key = ObjectIdentifier(outlet)
-            if last[key] == nil { order.append(outlet) }
-            let bytes = (last[key]?.2 ?? 0) + frame.readableBytes
-            last[key] = (outlet, i, bytes)
-        }
-        for (i, (outlet, frame)) in items.enumerated() {
-            let context = outlet.frames.value
-            guard let (_, lastIndex, bytes) = last[ObjectIdentifier(outlet)], lastIndex == i else {
-                context.write(NIOAny(frame), promise: nil)
-                continue
+    /// On the event loop: writes and flushes each client's frames in turn. The queued-byte count
+    /// drops once the socket took them: at once when the channel was writable (the kernel took
+    /// them, or NIO holds less than its high-water mark), else when the write completes, so a
+    /// client that stopped reading accumulates its count and is cut off (see ``send(_:to:)``).
+    private static func write(_ clients: [Delivery]) {
+        for d in clients {
+            let context = d.outlet.frames.value
+            let backedUp = !context.channel.isWritable
+            let last = d.more.isEmpty ? d.first : d.more[d.more.count - 1]
+            if !d.more.isEmpty {
+                context.write(NIOAny(d.first), promise: nil)
+                for frame in d.more.dropLast() { context.write(NIOAny(frame), promise: nil) }
             }
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
-            context.write(NIOAny(frame), promise: promise)
+            if backedUp {
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                let (outlet, bytes) = (d.outlet, d.bytes)
+                promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
+                context.write(NIOAny(last), promise: promise)
+                context.flush()
+            } else {
+                context.write(NIOAny(last), promise: nil)
+                context.flush()
+                d.outlet.queuedBytes.subtract(d.bytes, ordering: .relaxed)
+            }
         }
-        for outlet in order { outlet.frames.value.flush() }
     }
 }

@@ -1,0 +1,90 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import StarlingProtocol
+import Synchronization
+import Testing
+
+@testable import StarlingServer
+
+/// The worker's outbox: frames grouped per client as they are queued, written in order, one
+/// flush per client per batch, and the queued-byte counts that cut off slow consumers.
+@Suite struct OutboxTests {
+    /// `n` clients on one embedded event loop, each with the frame writer in its pipeline.
+    private static func clients(_ n: Int, on loop: EmbeddedEventLoop) throws -> [(ClientOutlet, EmbeddedChannel)] {
+        try (0..<n).map { _ in
+            let channel = EmbeddedChannel(loop: loop)
+            let writer = RawFrameWriter()
+            try channel.pipeline.syncOperations.addHandler(writer)
+            let context = try channel.pipeline.syncOperations.context(handler: writer)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            return (ClientOutlet(channel: channel, frames: context, format: .bsatn), channel)
+        }
+    }
+
+    private static func frame(_ tag: UInt8, _ length: Int = 10) -> ByteBuffer {
+        ServerFrame.make([UInt8](repeating: tag, count: length), format: .bsatn)
+    }
+
+    /// Everything written to `channel`, frame by frame (the first payload byte of each).
+    private static func written(_ channel: EmbeddedChannel) throws -> [UInt8] {
+        var tags: [UInt8] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            let header = buffer.getInteger(at: 1, as: UInt8.self)! == 126 ? 4 : 2
+            tags.append(buffer.getInteger(at: header)!)
+        }
+        return tags
+    }
+
+    @Test func framesReachTheirClientsInOrderAndCountsDrop() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(3, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 1 << 20)
+        for batch in 0..<2 {
+            let base = UInt8(batch * 10)
+            #expect(outbox.isEmpty)
+            let queued = [
+                outbox.send(Self.frame(base + 1), to: c[0].0), outbox.send(Self.frame(base + 2), to: c[1].0),
+                outbox.send(Self.frame(base + 3), to: c[0].0), outbox.send(Self.frame(base + 4), to: c[0].0),
+                outbox.send(Self.frame(base + 5, 300), to: c[2].0),
+            ]
+            #expect(queued.allSatisfy { $0 })
+            #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 36)
+            #expect(c[2].0.queuedBytes.load(ordering: .relaxed) == 304)
+            let ran = NIOLoopBoundBox(false, eventLoop: loop)
+            outbox.run(on: loop) { ran.value = true }
+            outbox.flush()
+            #expect(outbox.isEmpty)
+            #expect(try Self.written(c[0].1).isEmpty, "nothing is written before the event loop runs")
+            loop.run()
+            #expect(ran.value)
+            #expect(try Self.written(c[0].1) == [base + 1, base + 3, base + 4])
+            #expect(try Self.written(c[1].1) == [base + 2])
+            #expect(try Self.written(c[2].1) == [base + 5])
+            for (outlet, _) in c { #expect(outlet.queuedBytes.load(ordering: .relaxed) == 0) }
+        }
+        for (_, channel) in c { _ = try channel.finish() }
+    }
+
+    @Test func aClientTooFarBehindIsClosedAndGetsNothingMore() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(1, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 100)
+        var sent = outbox.send(Self.frame(1, 60), to: c[0].0)
+        #expect(sent)
+        sent = outbox.send(Self.frame(2, 60), to: c[0].0)
+        #expect(!sent, "past the limit")
+        #expect(c[0].0.isClosing)
+        sent = outbox.send(Self.frame(3, 1), to: c[0].0)
+        #expect(!sent, "closing: dropped")
+        outbox.flush()
+        loop.run()
+        // The close (queued when the limit was passed) goes out first, then what was queued before.
+        let close = try c[0].1.readOutbound(as: WebSocketFrame.self)
+        #expect(close?.opcode == .connectionClose)
+        var reason = close?.data
+        #expect(reason?.readWebSocketErrorCode() == WebSocketErrorCode.policyViolation)
+        #expect(try Self.written(c[0].1) == [1])
+        _ = try? c[0].1.finish()
+    }
+}
