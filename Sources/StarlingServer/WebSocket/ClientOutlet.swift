@@ -17,10 +17,11 @@ final class ClientOutlet: Sendable {
     /// The channel's event loop, and its identity (``Outbox`` groups frames by it).
     let loop: any EventLoop
     let loopID: ObjectIdentifier
-    /// The ``Outbox`` batch this client last got a frame in, and where in it (touched only by
-    /// the worker of the database the client is connected to).
-    nonisolated(unsafe) var outboxBatch: UInt64 = 0
-    nonisolated(unsafe) var outboxSlot: (loop: Int, client: Int) = (0, 0)
+    /// The ``Outbox`` batch this client last got a frame in, and where in it (event loop << 32 |
+    /// client): used only by the worker of the database the client is connected to (atomics for
+    /// the `Sendable` class, relaxed: no ordering is needed on one thread).
+    let outboxBatch = Atomic<UInt64>(0)
+    let outboxSlot = Atomic<Int>(0)
 
     /// On the channel's event loop.
     init(channel: any Channel, frames: ChannelHandlerContext, format: WireFormat) {
@@ -103,7 +104,7 @@ struct Outbox {
 
     /// Queues `task` to run on `loop` with this batch's frames.
     mutating func run(on loop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
-        work[index(of: loop, id: ObjectIdentifier(loop))].tasks.append(task)
+        work[index(of: ObjectIdentifier(loop)) ?? add(loop)].tasks.append(task)
     }
 
     /// Queues the frame `buffer` (see ``ServerFrame``) for `outlet`; returns false (and closes the
@@ -120,23 +121,33 @@ struct Outbox {
                 reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
             return false
         }
-        if outlet.outboxBatch == batch {
-            let (l, c) = outlet.outboxSlot
+        if outlet.outboxBatch.load(ordering: .relaxed) == batch {
+            let slot = outlet.outboxSlot.load(ordering: .relaxed)
+            let (l, c) = (slot >> 32, slot & 0xFFFF_FFFF)
             work[l].clients[c].more.append(buffer)
             work[l].clients[c].bytes += n
         } else {
-            let l = index(of: outlet.loop, id: outlet.loopID)
-            outlet.outboxBatch = batch
-            outlet.outboxSlot = (l, work[l].clients.count)
+            let l = index(of: outlet.loopID) ?? add(outlet.loop)
+            outlet.outboxBatch.store(batch, ordering: .relaxed)
+            outlet.outboxSlot.store(l << 32 | work[l].clients.count, ordering: .relaxed)
             work[l].clients.append(Delivery(outlet: outlet, first: buffer, bytes: n))
         }
         return true
     }
 
-    /// The position of `loop`'s share in `work`, added if missing (a batch touches a few loops).
-    private mutating func index(of loop: any EventLoop, id: ObjectIdentifier) -> Int {
-        if let i = work.firstIndex(where: { $0.id == id }) { return i }
-        work.append(LoopWork(loop: loop, id: id))
+    /// The position of the share of the event loop `id` in `work` (a batch touches a few loops).
+    @inline(__always)
+    private func index(of id: ObjectIdentifier) -> Int? {
+        var i = 0
+        while i < work.count {
+            if work[i].id == id { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func add(_ loop: any EventLoop) -> Int {
+        work.append(LoopWork(loop: loop, id: ObjectIdentifier(loop)))
         return work.count - 1
     }
 
