@@ -1,4 +1,3 @@
-import NIOCore
 import StarlingProtocol
 import StarlingTypes
 
@@ -47,7 +46,7 @@ struct CallPool: Sendable {
             while to == from { to = draw() }
             let payload = Self.encodeTransfer(requestId: UInt32(i), from: from, to: to, amount: 1)
             if i == 0 { wire.reserveCapacity(size * (payload.count + 8)) }
-            BareWebSocket.appendBinaryFrame(payload, maskKey: maskKey, to: &wire)
+            RawWebSocket.appendFrame(opcode: 0x2, payload: payload, maskKey: maskKey, to: &wire)
             offsets.append(wire.count)
             pairs.append((from, to))
         }
@@ -58,10 +57,8 @@ struct CallPool: Sendable {
 
     /// Appends the wire bytes of frame `i` to `out`.
     @inline(__always)
-    func write(_ i: Int, to out: inout ByteBuffer) {
-        let start = offsets[i]
-        let end = offsets[i + 1]
-        wire.withUnsafeBytes { _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    func write(_ i: Int, to out: inout [UInt8]) {
+        out += wire[offsets[i]..<offsets[i + 1]]
     }
 
     /// The BSATN `CallReducer` message: args are the reducer's parameters as a BSATN product.

@@ -11,7 +11,7 @@ import Synchronization
 /// to the first and the last subscriber that received it.
 ///
 /// Subscriber connections are plain sockets (``RawWebSocket``) read by `--client-threads` epoll threads
-/// (``RawSubscriberLoop``), whose ``FanOutSink`` parses each update in place, timestamped when it was read:
+/// (``RawSocketLoop``), whose ``FanOutSink`` parses each update in place, timestamped when it was read:
 /// no channel pipeline, Swift task or buffer allocation per message, so the load generator's own CPU per
 /// update (it shares the cores with the server) stays small. The writer is an ordinary
 /// `WebSocketConnection` driven by one task on an event loop thread of its own. Server CPU comes from
@@ -95,20 +95,20 @@ struct FanOutRun {
             await writerConnection.close(timeout: .seconds(2))
         } catch {
             control.enter(Self.closing)
-            await closeAll(loops)
+            await RawSocketLoop.closeAll(loops)
             throw error
         }
-        await closeAll(loops)
+        await RawSocketLoop.closeAll(loops)
         collect(subscribers, calls, into: &result)
         return result
     }
 
     /// Opens one connection per subscriber (blocking handshakes, one after another: ~0.1 ms each on
     /// loopback), subscriber `i` on reader `i % readers`; prints progress.
-    private func connectAll(_ subscribers: [FanOutSubscriber]) throws -> [RawSubscriberLoop<FanOutSink>] {
+    private func connectAll(_ subscribers: [FanOutSubscriber]) throws -> [RawSocketLoop<FanOutSink>] {
         let n = subscribers.count
         let url = try NetURL(parsing: setup.webSocketURL)
-        let loops = try (0..<max(1, options.clientThreads)).map { _ throws(LoadGenError) in try RawSubscriberLoop<FanOutSink>() }
+        let loops = try (0..<max(1, options.clientThreads)).map { _ throws(LoadGenError) in try RawSocketLoop<FanOutSink>() }
         let step = Self.progressStep(n)
         let start = monotonicNanos()
         for (i, subscriber) in subscribers.enumerated() {
@@ -154,20 +154,6 @@ struct FanOutRun {
                 "the query `\(options.query)` gave \(ids.count) row(s): the writer needs at least 2 accounts inside it")
         }
         return (ids, subscribers.count)
-    }
-
-    /// Closes every subscriber connection: a close frame to each, then up to 2 s for the server to close
-    /// them all; the readers then stop and close whatever is left.
-    private func closeAll(_ loops: [RawSubscriberLoop<FanOutSink>]) async {
-        let close = RawWebSocket.frame(opcode: 0x8, payload: [0x03, 0xE8])  // 1000, normal closure
-        for loop in loops {
-            for fd in loop.descriptors { try? RawWebSocket.writeAll(fd, close) }
-        }
-        let deadline = monotonicNanos() + 2_000_000_000
-        while !loops.allSatisfy(\.allClosed), monotonicNanos() < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        for loop in loops { loop.stop() }
     }
 
     private func collect(_ subscribers: [FanOutSubscriber], _ calls: FanOutCalls, into r: inout FanOutResult) {

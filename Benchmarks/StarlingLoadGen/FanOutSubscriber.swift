@@ -94,7 +94,7 @@ final class FanOutSubscriber: Sendable {
     }
 }
 
-/// A subscriber's side of its ``RawSubscriberLoop``: parses each message in place, timestamped when the
+/// A subscriber's side of its ``RawSocketLoop``: parses each message in place, timestamped when the
 /// loop read it, and hands it to the ``FanOutSubscriber``.
 struct FanOutSink: RawMessageSink {
     let subscriber: FanOutSubscriber

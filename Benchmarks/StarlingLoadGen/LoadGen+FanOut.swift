@@ -9,7 +9,7 @@ extension LoadGen {
     /// `--fanout`: setup as for the load runs, then one ``FanOutRun``, the balance check and the report.
     /// Returns whether the run was clean and the check passed.
     static func runFanOut(_ o: Options, server: ServerProcess?, group: MultiThreadedEventLoopGroup) async throws -> Bool {
-        let (setup, pid) = try await setUpBank(o, server: server, group: group, note: "; client: \(o.clientThreads) event loop thread(s)")
+        let (setup, pid) = try await setUpBank(o, server: server, group: group, note: "; client: \(o.clientThreads) epoll thread(s)")
         let result = try await FanOutRun(options: o, setup: setup, group: group, serverPID: pid).run()
         for line in FanOutReport.lines(result) { say(line) }
         var check: BankSetup.Check?

@@ -81,7 +81,7 @@ struct LoadGen {
         say(
             "workload     transfer(from, to, 1), \(o.distribution.rawValue),\(skew) hottest account in "
                 + "\(Report.percent(pool.hottestAccountShare())) of calls; \(pool.count) frames encoded in \(seconds(since: t)) s; "
-                + "client: \(o.clientThreads) event loop thread(s), connections handled on their event loop"
+                + "client: \(o.clientThreads) epoll thread(s), connections served on their thread"
         )
         var runs: [RunResult] = []
         func load(_ label: String, _ connections: Int, _ inFlight: Int) async throws {
@@ -93,7 +93,7 @@ struct LoadGen {
                 inFlight: inFlight,
                 warmup: o.warmup,
                 duration: o.duration,
-                group: group,
+                clientThreads: o.clientThreads,
                 serverPID: pid
             )
             let result = try await run.run()

@@ -1,5 +1,4 @@
 import Histogram
-import NIOCore
 import StarlingNetClient
 
 /// The figures of one load run (one configuration of connections × calls in flight).
@@ -28,8 +27,8 @@ struct RunResult: Sendable {
 
 /// Runs connections against the bank database: connect, warm up, measure, stop, drain, close.
 ///
-/// Each connection is a ``TransferConnection`` driven entirely on its event loop; connections are spread
-/// over the group's loops. The main task only switches the phase, samples costs and waits.
+/// Each connection is a ``TransferSink`` on a ``RawSocketLoop`` (one per `--client-threads`), connections
+/// spread over the loops; the main task only switches the phase, samples costs and waits.
 struct LoadRun {
     var label: String
     var setup: BankSetup
@@ -38,7 +37,7 @@ struct LoadRun {
     var inFlight: Int
     var warmup: Double
     var duration: Double
-    var group: any EventLoopGroup
+    var clientThreads: Int
     var serverPID: Int32?
 
     /// How long to wait for outstanding replies after the measured window.
@@ -46,31 +45,28 @@ struct LoadRun {
 
     func run() async throws -> RunResult {
         let control = RunControl()
-        let loops = Array(group.makeIterator())
         let url = try NetURL(parsing: setup.webSocketURL)
         let spacing = max(1, pool.count / connections)
-        var open: [TransferConnection] = []
+        let loops = try (0..<max(1, min(clientThreads, connections))).map { _ throws(LoadGenError) in
+            try RawSocketLoop<TransferSink>()
+        }
+        var done: [DoneFlag] = []
         do {
             for i in 0..<connections {
-                let connection = try await TransferConnection.connect(
-                    url: url,
-                    token: setup.token,
-                    pool: pool,
-                    start: i * spacing,
-                    inFlight: inFlight,
-                    control: control,
-                    on: loops[i % loops.count]
-                )
-                open.append(connection)
+                let opened = try RawWebSocket.connect(url: url, token: setup.token)
+                let flag = DoneFlag()
+                let sink = TransferSink(pool: pool, start: i * spacing, inFlight: inFlight, control: control, done: flag)
+                try loops[i % loops.count].add(opened, sink: sink)
+                done.append(flag)
             }
         } catch {
-            control.enter(RunControl.stopping)
-            await close(open)
+            for loop in loops { loop.stop() }
             throw error
         }
+        for loop in loops { loop.start() }
         let window = await measure(control)
-        await drain(open)
-        return await collect(open, window: window)
+        await drain(loops, done)
+        return collect(loops, window: window)
     }
 
     /// Warmup, then the measured window between two cost samples.
@@ -84,37 +80,42 @@ struct LoadRun {
         return before.delta(to: after)
     }
 
-    /// Waits until every connection got its outstanding replies (or the timeout passed), then closes them.
-    private func drain(_ connections: [TransferConnection]) async {
+    /// Waits until every connection got its outstanding replies (or the timeout passed), closes them, and
+    /// records the connections that were still waiting.
+    private func drain(_ loops: [RawSocketLoop<TransferSink>], _ done: [DoneFlag]) async {
         let deadline = monotonicNanos() + Self.drainTimeout
-        while !connections.allSatisfy(\.isFinished), monotonicNanos() < deadline {
+        while !done.allSatisfy(\.isSet), monotonicNanos() < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for connection in connections where !connection.isFinished {
-            await connection.giveUp(
-                error: "replies still outstanding \(Self.drainTimeout / 1_000_000_000) s after the run stopped"
-            )
-        }
-        await close(connections)
-    }
-
-    /// Closes every connection (closing handshake, 2 s at most each), all at once.
-    private func close(_ connections: [TransferConnection]) async {
-        await withTaskGroup(of: Void.self) { closing in
-            for connection in connections { closing.addTask { await BareWebSocket.close(connection.channel) } }
+        let late = !done.allSatisfy(\.isSet)
+        await RawSocketLoop.closeAll(loops)
+        guard late else { return }
+        for loop in loops {
+            loop.withSinks { sink in
+                if !sink.done.isSet {
+                    sink.gaveUp("replies still outstanding \(Self.drainTimeout / 1_000_000_000) s after the run stopped")
+                }
+            }
         }
     }
 
-    private func collect(_ connections: [TransferConnection], window: CostDelta) async -> RunResult {
+    private func collect(_ loops: [RawSocketLoop<TransferSink>], window: CostDelta) -> RunResult {
         var result = RunResult(
             label: label,
-            connections: connections.count,
+            connections: connections,
             inFlight: inFlight,
             seconds: window.seconds,
             cost: window
         )
-        for (i, connection) in connections.enumerated() {
-            let s = await connection.stats()
+        var all: [(Int, ConnectionStats)] = []
+        for (l, loop) in loops.enumerated() {
+            var k = 0
+            loop.withSinks { sink in
+                all.append((l + k * loops.count, sink.stats))
+                k += 1
+            }
+        }
+        for (i, s) in all.sorted(by: { $0.0 < $1.0 }) {
             result.committed += s.committed
             result.failed += s.failed
             result.latency.add(s.latency)

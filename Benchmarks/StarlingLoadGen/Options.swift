@@ -91,7 +91,7 @@ struct Options: Sendable {
                                   writer transfers between random accounts among ids 0..<N (2 subscribers per call)
           --rate R                writer calls per second (default 50); --warmup and --duration as above
         client:
-          --client-threads N      client event loop threads (default 1)
+          --client-threads N      load-generator threads serving the connections (epoll; default 1)
           --executor E            loop | pool: accepted for old command lines, no effect (connections are
                                   handled on their event loop, without Swift tasks)
         output:

@@ -5,11 +5,11 @@ import StarlingProtocol
 import Glibc
 #endif
 
-/// A WebSocket client connection on a plain blocking-then-non-blocking socket, for the fan-out
-/// subscribers: 1,000 connections that each receive one small message per transaction. Read by a
-/// ``RawSubscriberLoop`` (epoll), a message costs the load generator one `read` and an in-place
-/// parse, with no channel pipeline, buffer allocation or reference counting per message; the load
-/// generator shares the 2 cores with the server it measures, so its CPU per update is kept small.
+/// A WebSocket client connection on a plain blocking-then-non-blocking socket, for the load
+/// generator's transfer connections and fan-out subscribers. Served by a ``RawSocketLoop`` (epoll),
+/// a message costs the load generator its share of one `read` and an in-place parse, with no
+/// channel pipeline, buffer allocation or reference counting per message: the load generator shares
+/// the 2 cores with the server it measures, so its CPU per call or update is kept small.
 ///
 /// The handshake checks the `101` status and the selected subprotocol (not `Sec-WebSocket-Accept`:
 /// the peer is the Starling server under test, not an intermediary).
@@ -112,10 +112,20 @@ enum RawWebSocket {
         return nil
     }
 
-    /// A complete masked client frame.
+    /// A complete masked client frame, with a random mask key.
     static func frame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        let maskKey: [UInt8] = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        appendFrame(opcode: opcode, payload: payload, maskKey: (0..<4).map { _ in UInt8.random(in: 0...255) }, to: &out)
+        return out
+    }
+
+    /// Appends one complete masked client frame (FIN set) carrying `payload` to `out`.
+    ///
+    /// RFC 6455 wants an unpredictable mask key per frame (against cache poisoning of intermediaries that
+    /// read the payload as HTTP); the pre-encoded calls of ``CallPool`` share one key, which the server
+    /// only XORs away.
+    static func appendFrame(opcode: UInt8, payload: [UInt8], maskKey: [UInt8], to out: inout [UInt8]) {
+        precondition(maskKey.count == 4, "a WebSocket mask key has 4 bytes")
         out.append(0x80 | opcode)
         let n = payload.count
         if n <= 125 {
@@ -128,7 +138,6 @@ enum RawWebSocket {
         }
         out += maskKey
         for (i, byte) in payload.enumerated() { out.append(byte ^ maskKey[i & 3]) }
-        return out
     }
 
     /// Writes all of `bytes` to `fd`, waiting for room when the socket is non-blocking and full.

@@ -1,7 +1,4 @@
 import Histogram
-import NIOCore
-import NIOWebSocket
-import StarlingNetClient
 import Synchronization
 
 /// What one connection measured during the measured window.
@@ -30,84 +27,21 @@ final class DoneFlag: Sendable {
     func set() { value.store(true, ordering: .releasing) }
 }
 
-/// The main task's handle on one transfer connection: a bare WebSocket channel whose ``TransferSink`` keeps
-/// `inFlight` calls outstanding on the event loop until the run stops (see ``TransferSink``).
-///
-/// The sink's state belongs to the event loop; the main task only polls ``isFinished`` and reaches the sink
-/// through the loop (``finish(error:)``, ``stats()``), a handful of times per run.
-struct TransferConnection: Sendable {
-    let channel: any Channel
-    private let handler: NIOLoopBound<BareWebSocketHandler<TransferSink>>
-    private let done: DoneFlag
-
-    /// Connects on `loop`; the first calls go out as soon as the server's `IdentityToken` arrives.
-    static func connect(
-        url: NetURL,
-        token: String,
-        pool: CallPool,
-        start: Int,
-        inFlight: Int,
-        control: RunControl,
-        on loop: any EventLoop
-    ) async throws -> TransferConnection {
-        try await BareWebSocket.connect(url: url, token: token, on: loop) { channel in
-            let done = DoneFlag()
-            let operations = channel.pipeline.syncOperations
-            let sink = TransferSink(
-                pool: pool,
-                start: start,
-                inFlight: inFlight,
-                control: control,
-                done: done,
-                wire: try operations.context(handlerType: WebSocketFrameEncoder.self),
-                buffer: channel.allocator.buffer(capacity: 128 * inFlight)
-            )
-            let handler = BareWebSocketHandler(sink: sink)
-            try operations.addHandler(handler)
-            return TransferConnection(
-                channel: channel,
-                handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
-                done: done
-            )
-        }
-    }
-
-    /// Whether every call was answered after the run stopped (or the connection ended).
-    var isFinished: Bool { done.isSet }
-
-    /// Gives up on the outstanding replies (on the connection's event loop), recording `error` and the
-    /// connection's progress unless it already finished.
-    func giveUp(error: String) async {
-        let handler = handler
-        try? await channel.eventLoop.submit { handler.value.sink.gaveUp(error) }.get()
-    }
-
-    /// The connection's statistics (complete once it finished).
-    func stats() async -> ConnectionStats {
-        let handler = handler
-        let stats = try? await channel.eventLoop.submit { handler.value.sink.stats }.get()
-        return stats ?? ConnectionStats(error: "the connection's event loop is gone: no statistics")
-    }
-}
-
-/// One transfer connection's side of its ``BareWebSocketHandler``, all on the connection's event loop:
-/// parses each reply in place (the server answers a connection's calls in order), records it, appends the
-/// next call's pre-encoded frame (``CallPool``) for every reply and, at the end of the read batch, writes
-/// and flushes what was appended: a burst of replies becomes one write syscall.
+/// One transfer connection, served by a ``RawSocketLoop``: parses each reply in place (the server answers a
+/// connection's calls in order), records it, appends the next call's pre-encoded frame (``CallPool``) for
+/// every reply and, once the bytes of the `read` are handled, writes what was appended: a burst of replies
+/// becomes one write syscall.
 ///
 /// The initial window (`inFlight` calls) goes out once the server's `IdentityToken` arrived. Once the run
 /// is stopping no new calls are sent; the connection is done when the last outstanding one was answered.
-struct TransferSink: BareWebSocketSink {
+struct TransferSink: RawMessageSink {
     private let pool: CallPool
     private let start: Int
     private let inFlight: Int
     private let control: RunControl
-    private let done: DoneFlag
-    /// The context of NIO's `WebSocketFrameEncoder`: writing the pre-encoded frames (bytes) through it
-    /// passes them to the handlers before it, skipping the encoder, which would mask a copy of each again.
-    private let wire: ChannelHandlerContext
-    /// The frames appended since the last flush.
-    private var buffer: ByteBuffer
+    let done: DoneFlag
+    /// The frames appended since the last write.
+    private var buffer: [UInt8] = []
 
     /// Sequence numbers count this connection's calls: call `s` uses pool entry `(start + s) % pool.count`;
     /// `queued` calls were appended to `buffer`, `sent` written, `answered` answered.
@@ -126,17 +60,14 @@ struct TransferSink: BareWebSocketSink {
         start: Int,
         inFlight: Int,
         control: RunControl,
-        done: DoneFlag,
-        wire: ChannelHandlerContext,
-        buffer: ByteBuffer
+        done: DoneFlag
     ) {
         self.pool = pool
         self.start = start
         self.inFlight = inFlight
         self.control = control
         self.done = done
-        self.wire = wire
-        self.buffer = buffer
+        buffer.reserveCapacity(128 * inFlight)
         var ring = 1
         while ring < inFlight { ring <<= 1 }
         self.mask = ring - 1
@@ -145,34 +76,35 @@ struct TransferSink: BareWebSocketSink {
 
     var isClosing: Bool { finished }
 
-    mutating func received(_ message: ByteBuffer) -> String? {
-        switch message.withUnsafeReadableBytes({ ReplyParser.parse(raw: $0) }) {
+    mutating func received(_ message: UnsafeRawBufferPointer, at nanos: UInt64) -> String? {
+        switch ReplyParser.parse(raw: message) {
         case .outcome(let requestId, let committed):
-            return reply(requestId: requestId, committed: committed, message: message)
+            return reply(requestId: requestId, committed: committed, message: message, at: nanos)
         case .identityToken:
             startWindow()
             return nil
         case .other:
             return nil
         case nil:
-            let tag = message.getInteger(at: message.readerIndex, as: UInt8.self) ?? 0
-            return "the server sent a malformed or truncated message (\(message.readableBytes) bytes, tag \(tag))"
+            let tag = message.first ?? 0
+            return "the server sent a malformed or truncated message (\(message.count) bytes, tag \(tag))"
         }
     }
 
-    mutating func readComplete() {
-        guard queued > sent else { return }
+    mutating func readComplete(fd: Int32) -> String? {
+        guard queued > sent else { return nil }
         guard !finished else {
-            buffer.clear()
+            buffer.removeAll(keepingCapacity: true)
             queued = sent
-            return
+            return nil
         }
         let now = monotonicNanos()
         for s in sent..<queued { sendTimes[s & mask] = now }
         stats.sentTotal += queued - sent
         sent = queued
-        wire.writeAndFlush(NIOAny(buffer), promise: nil)
-        buffer.clear()  // the write is normally done by now, so this keeps the storage
+        defer { buffer.removeAll(keepingCapacity: true) }
+        do throws(LoadGenError) { try RawWebSocket.writeAll(fd, buffer) } catch { return error.message }
+        return nil
     }
 
     mutating func failed(_ text: String) { finish(error: text) }
@@ -191,9 +123,8 @@ struct TransferSink: BareWebSocketSink {
     }
 
     /// Records one reply and appends the next call (or, once the run is stopping, finishes after the last).
-    private mutating func reply(requestId: UInt32, committed: Bool, message: ByteBuffer) -> String? {
+    private mutating func reply(requestId: UInt32, committed: Bool, message: UnsafeRawBufferPointer, at now: UInt64) -> String? {
         guard answered < sent else { return "reply to call \(requestId) that was never sent" }
-        let now = monotonicNanos()
         let phase = control.phase
         if UInt32(truncatingIfNeeded: (start + answered) % pool.count) != requestId { stats.outOfOrder += 1 }
         let latency = (now &- sendTimes[answered & mask]) / 1_000
@@ -217,9 +148,9 @@ struct TransferSink: BareWebSocketSink {
         queued += 1
     }
 
-    private mutating func sampleFailure(_ message: ByteBuffer) {
+    private mutating func sampleFailure(_ message: UnsafeRawBufferPointer) {
         guard stats.failureSamples.count < 3,
-            let text = message.withUnsafeReadableBytes({ ReplyParser.failureMessage(raw: $0) }),
+            let text = ReplyParser.failureMessage(raw: message),
             !stats.failureSamples.contains(text)
         else { return }
         stats.failureSamples.append(text)

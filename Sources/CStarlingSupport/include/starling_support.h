@@ -5,8 +5,18 @@
 #include <stdint.h>
 #include <string.h>
 #if defined(__linux__)
-#include <sys/epoll.h>  // for the load generator's fan-out readers (Swift's Glibc module lacks it)
+#include <sys/epoll.h>  // for the load generator's socket loops (Swift's Glibc module lacks it)
+#include <sys/prctl.h>
 #endif
+
+/// Names the calling thread (shown in /proc and by perf; at most 15 bytes are kept). No-op off Linux.
+static inline void starling_name_thread(const char *name) {
+#if defined(__linux__)
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+#else
+    (void)name;
+#endif
+}
 
 /// Hints the CPU to start loading the cache line at `p` (for reading) without waiting for it.
 /// Used where the datastore knows an address it will need after other memory-bound work.

@@ -5,8 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// What a ``RawSubscriberLoop`` does with one connection's messages; every call comes on the loop's
-/// thread.
+/// What a ``RawSocketLoop`` does with one connection's messages; every call comes on the loop's
+/// thread (or, before the loop starts and after it stopped, on the thread that owns it).
 protocol RawMessageSink {
     /// Whether the run is closing this connection (the server closing it is then expected).
     var isClosing: Bool { get }
@@ -15,15 +15,23 @@ protocol RawMessageSink {
     mutating func received(_ message: UnsafeRawBufferPointer, at nanos: UInt64) -> String?
     /// The connection failed or ended while it was not closing.
     mutating func failed(_ text: String)
+    /// The bytes of one `read` were handled: the moment to write what the messages called for (on
+    /// `fd`). Returns a failure text to end the connection with.
+    mutating func readComplete(fd: Int32) -> String?
 }
 
-/// One thread reading many ``RawWebSocket`` connections with level-triggered epoll: one `read` per
+extension RawMessageSink {
+    mutating func readComplete(fd: Int32) -> String? { nil }
+}
+
+/// One thread serving many ``RawWebSocket`` connections with level-triggered epoll: one `read` per
 /// ready socket and wake-up into a reused 64 KiB buffer, frames parsed in place (bytes are copied only
-/// when a frame spans reads), pings answered, close frames and EOF reported to the sink.
+/// when a frame spans reads), pings answered, close frames and EOF reported to the sink, and the
+/// sink's writes made once per read (``RawMessageSink/readComplete(fd:)``).
 ///
 /// Connections are added before ``start()``; after it they belong to the loop's thread until
-/// ``stop()`` returns, which closes them.
-final class RawSubscriberLoop<Sink: RawMessageSink>: @unchecked Sendable {
+/// ``stop()`` returns (it closes them); then ``withSinks(_:)`` reaches their sinks.
+final class RawSocketLoop<Sink: RawMessageSink>: @unchecked Sendable {
     private struct Connection {
         let fd: Int32
         var sink: Sink
@@ -62,7 +70,17 @@ final class RawSubscriberLoop<Sink: RawMessageSink>: @unchecked Sendable {
         }
         connections.append(Connection(fd: opened.fd, sink: sink, pending: opened.leftover))
         descriptors.append(opened.fd)
-        if !opened.leftover.isEmpty { consumePending(connections.count - 1, at: monotonicNanos()) }
+        if !opened.leftover.isEmpty {
+            consumePending(connections.count - 1, at: monotonicNanos())
+            finishRead(connections.count - 1)
+        }
+    }
+
+    /// Runs `body` on every connection's sink, in the order added; only before ``start()`` or after
+    /// ``stop()``.
+    func withSinks(_ body: (inout Sink) -> Void) {
+        precondition(thread == nil, "the sinks belong to the loop's thread while it runs")
+        for i in connections.indices { body(&connections[i].sink) }
     }
 
     /// The descriptors, in the order they were added (for writes from other threads).
@@ -88,11 +106,26 @@ final class RawSubscriberLoop<Sink: RawMessageSink>: @unchecked Sendable {
         for i in connections.indices where connections[i].open { shut(i) }
     }
 
+    /// Closes every connection of `loops`: a close frame (1000) to each, then up to `timeout` seconds
+    /// for the server to close them all; the loops then stop and close whatever is left.
+    static func closeAll(_ loops: [RawSocketLoop], timeout: Double = 2) async {
+        let close = RawWebSocket.frame(opcode: 0x8, payload: [0x03, 0xE8])
+        for loop in loops {
+            for fd in loop.descriptors { try? RawWebSocket.writeAll(fd, close) }
+        }
+        let deadline = monotonicNanos() + UInt64(timeout * 1e9)
+        while !loops.allSatisfy(\.allClosed), monotonicNanos() < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        for loop in loops { loop.stop() }
+    }
+
     /// Whether every connection has ended (the server closed it or it dropped).
     var allClosed: Bool { openCount.load(ordering: .acquiring) == 0 }
     private let openCount = Atomic<Int>(0)
 
     private func run() {
+        starling_name_thread("loadgen-io")
         openCount.store(connections.lazy.filter(\.open).count, ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopping.load(ordering: .acquiring) {
@@ -117,11 +150,17 @@ final class RawSubscriberLoop<Sink: RawMessageSink>: @unchecked Sendable {
                 connections[i].pending += scratch[0..<n]
                 consumePending(i, at: now)
             }
+            finishRead(i)
         } else if n == 0 {
             end(i, "the connection dropped")
         } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
             end(i, "read: \(RawWebSocket.errnoText())")
         }
+    }
+
+    private func finishRead(_ i: Int) {
+        guard connections[i].open else { return }
+        if let failure = connections[i].sink.readComplete(fd: connections[i].fd) { end(i, failure) }
     }
 
     private func consumePending(_ i: Int, at now: UInt64) {
