@@ -117,14 +117,23 @@ public final class FileSegmentStorage: SegmentStorage {
         return FileSegmentAppender(fd: fd, path: p, size: Int(st.st_size))
     }
 
-    public func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] {
+    /// Opens segment `start` for reading: its descriptor (the caller closes it), size and path.
+    private func openForReading(_ start: UInt64) throws(CommitlogError) -> (fd: Int32, size: Int, path: String) {
         let p = path(start)
         let fd = open(p, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.posixError("open", p) }
-        defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) != 0 { throw Self.posixError("fstat", p) }
-        let size = Int(st.st_size)
+        if fstat(fd, &st) != 0 {
+            let e = Self.posixError("fstat", p)
+            close(fd)
+            throw e
+        }
+        return (fd, Int(st.st_size), p)
+    }
+
+    public func readSegment(start: UInt64) throws(CommitlogError) -> [UInt8] {
+        let (fd, size, p) = try openForReading(start)
+        defer { close(fd) }
         var done = 0
         var failure: CommitlogError?
         // Uninitialized: the kernel fills it (no zeroing pass over a segment of up to 256 MiB).
@@ -156,13 +165,8 @@ public final class FileSegmentStorage: SegmentStorage {
     /// falls back to ``readSegment(start:)`` where the file cannot be mapped. Nothing may
     /// truncate the file while `body` runs (recovery holds the log exclusively).
     public func withSegmentBytes<R>(start: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let p = path(start)
-        let fd = open(p, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw Self.posixError("open", p) }
+        let (fd, size, _) = try openForReading(start)
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw Self.posixError("fstat", p) }
-        let size = Int(st.st_size)
         guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED
         else { return try readSegment(start: start).withUnsafeBytes(body) }
         defer { munmap(base, size) }
