@@ -67,7 +67,7 @@ $(render_table "$RESULTS" "$NPROC")
 $(render_targets "$RESULTS")
 
 What each client actually did:
-- **Starling**: \`starling-loadgen\` (Swift, SwiftNIO, one event-loop thread), BSATN over WebSocket,
+- **Starling**: \`starling-loadgen\` (Swift, plain sockets served by one epoll thread), BSATN over WebSocket,
   each connection keeps K calls outstanding (a new call as each reply arrives); a fresh server
   (\`starling start --data-dir\` in a temp dir) per run; latency from an HdrHistogram; CPU from /proc over
   the measured window. Zipf(${ALPHA}): account k drawn with weight 1/(k+1)^${ALPHA}.
