@@ -3,6 +3,10 @@ import StarlingNetClient
 import StarlingTypes
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The writer's calls in send order, and when each one reached the writer and the subscribers.
 ///
 /// The writer has one call outstanding at a time, so call order is commit order, and every subscriber
@@ -27,6 +31,8 @@ final class FanOutCalls: Sendable {
         var arrivals = 0
         var first = UInt64.max
         var last: UInt64 = 0
+        /// The transaction's timestamp as the subscribers saw it (µs since the Unix epoch; 0: none yet).
+        var timestamp: Int64 = 0
     }
 
     private struct State: Sendable {
@@ -39,6 +45,14 @@ final class FanOutCalls: Sendable {
     }
 
     private let state = Mutex(State())
+    /// `CLOCK_REALTIME − CLOCK_MONOTONIC` in ns when the run started: turns a monotonic arrival time into
+    /// the wall clock the server stamps transactions with (the same machine's clock).
+    private let realtimeOffset: Int64 = {
+        var real = timespec()
+        clock_gettime(CLOCK_REALTIME, &real)
+        let mono = Int64(monotonicNanos())
+        return Int64(real.tv_sec) * 1_000_000_000 + Int64(real.tv_nsec) - mono
+    }()
 
     /// Records a call about to be sent; returns its sequence number (the request id is that plus one).
     func append(from: UInt64, to: UInt64, sent: UInt64, measured: Bool, expected: Int) -> Int {
@@ -61,7 +75,7 @@ final class FanOutCalls: Sendable {
 
     /// Records that one subscriber received the update of the transfer `(from, to)`. `cursor` is the
     /// subscriber's position (the call after its previous match); returns false if no call matched.
-    func arrive(from: UInt64, to: UInt64, at nanos: UInt64, cursor: inout Int) -> Bool {
+    func arrive(from: UInt64, to: UInt64, timestamp: Int64, at nanos: UInt64, cursor: inout Int) -> Bool {
         state.withLock { s in
             var i = cursor
             while i < s.calls.count {
@@ -70,6 +84,7 @@ final class FanOutCalls: Sendable {
                     if s.calls[i].arrivals > s.calls[i].expected { s.extra += 1 }
                     if nanos < s.calls[i].first { s.calls[i].first = nanos }
                     if nanos > s.calls[i].last { s.calls[i].last = nanos }
+                    s.calls[i].timestamp = timestamp
                     cursor = i + 1
                     return true
                 }
@@ -113,6 +128,11 @@ final class FanOutCalls: Sendable {
                 if c.arrivals >= c.expected && c.expected > 0 {
                     _ = out.last.record(FanOutLatency.micros(c.last - c.sent))
                     _ = out.spread.record(FanOutLatency.micros(c.last &- min(c.first, c.replied)))
+                    let lastWall = Int64(c.last) + realtimeOffset
+                    let fromTransaction = lastWall - c.timestamp * 1_000
+                    if c.timestamp > 0, fromTransaction > 0 {
+                        _ = out.fromTransaction.record(FanOutLatency.micros(UInt64(fromTransaction)))
+                    }
                 } else {
                     out.incomplete += 1
                 }
@@ -136,6 +156,9 @@ struct FanOutLatency: Sendable {
     var last = histogram()
     /// The first delivery (writer or subscriber) → the last subscriber's: the fan-out's spread.
     var spread = histogram()
+    /// The transaction's own timestamp (the reducer's start, server clock) → the last subscriber's update
+    /// (load-generator clock; the same machine): commit-to-delivery plus the reducer's few µs.
+    var fromTransaction = histogram()
     var committed = 0
     var failed = 0
     /// Measured calls without a reply by the end of the drain.

@@ -23,6 +23,8 @@ enum FanOutMessage {
         var to: UInt64
         var requestId: UInt32
         var rows: Int
+        /// The transaction's timestamp (the reducer's start, µs since the Unix epoch).
+        var timestamp: Int64
     }
 }
 
@@ -85,7 +87,7 @@ enum FanOutParser {
     private static func transactionUpdate(_ r: inout Cursor) -> FanOutMessage? {
         guard let status = r.u8() else { return nil }
         if status != 0 && r.string() == nil { return nil }
-        guard r.skip(8 + 32 + 16) != nil, let nameLength = r.u32(), let nameStart = r.skip(Int(nameLength)),
+        guard let stamp = r.skip(8), r.skip(32 + 16) != nil, let nameLength = r.u32(), let nameStart = r.skip(Int(nameLength)),
             let argsLength = r.u32(), let argsStart = r.skip(Int(argsLength)), let requestId = r.u32()
         else { return nil }
         let isTransfer = r.equals(at: nameStart, count: Int(nameLength), transferName) && argsLength == 24
@@ -95,7 +97,8 @@ enum FanOutParser {
             from: isTransfer ? r.u64(at: argsStart) : 0,
             to: isTransfer ? r.u64(at: argsStart + 8) : 0,
             requestId: requestId,
-            rows: 0
+            rows: 0,
+            timestamp: Int64(bitPattern: r.u64(at: stamp))
         )
         guard let tables = r.u32() else { return nil }
         for _ in 0..<tables {

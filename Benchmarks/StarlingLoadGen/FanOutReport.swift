@@ -65,6 +65,7 @@ enum FanOutReport {
             "             " + percentiles("call -> first subscriber", l.first),
             "             " + percentiles("call -> last subscriber", l.last),
             "             " + percentiles("first delivery -> last subscriber", l.spread),
+            "             " + percentiles("transaction timestamp -> last subscriber", l.fromTransaction),
         ]
         let delivered = Double(max(1, l.delivered))
         let calls = Double(max(1, l.committed))
@@ -144,6 +145,7 @@ enum FanOutReport {
             "rows_per_update": Report.number(Double(r.updateRows) / Double(max(1, r.updatesReceived))),
             "call_to_writer_us": json(l.writer), "call_to_first_subscriber_us": json(l.first),
             "call_to_last_subscriber_us": json(l.last), "first_to_last_delivery_us": json(l.spread),
+            "transaction_to_last_subscriber_us": json(l.fromTransaction),
             "server_cpu_us_per_delivered_update": r.cost.serverCPUMicros.map { Report.number($0 / delivered) } ?? .null,
             "server_cpu_us_per_transaction": r.cost.serverCPUMicros.map { Report.number($0 / calls) } ?? .null,
             "server_write_syscalls_per_delivered_update": r.cost.serverWriteSyscalls.map { Report.number($0 / delivered) }

@@ -62,7 +62,7 @@ final class FanOutSubscriber: Sendable {
     func received(_ message: FanOutMessage, at nanos: UInt64, cursor: inout Int) {
         switch message {
         case .transactionUpdate(let u):
-            let matched = !(u.committed && u.isTransfer) || calls.arrive(from: u.from, to: u.to, at: nanos, cursor: &cursor)
+            let matched = !(u.committed && u.isTransfer) || calls.arrive(from: u.from, to: u.to, timestamp: u.timestamp, at: nanos, cursor: &cursor)
             seen.withLock { s in
                 s.updates += 1
                 s.updateRows += u.rows
