@@ -77,7 +77,7 @@ final class ClientOutlet: Sendable {
 /// Used by one worker thread (it keeps its bookkeeping in the outlets' worker-only fields).
 struct Outbox {
     /// One client's frames in a batch.
-    struct Delivery {
+    private struct Delivery {
         let outlet: ClientOutlet
         let first: ByteBuffer
         var more: [ByteBuffer] = []
@@ -172,22 +172,20 @@ struct Outbox {
         for d in clients {
             let context = d.outlet.frames.value
             let backedUp = !context.channel.isWritable
-            let last = d.more.isEmpty ? d.first : d.more[d.more.count - 1]
-            if !d.more.isEmpty {
-                context.write(NIOAny(d.first), promise: nil)
-                for frame in d.more.dropLast() { context.write(NIOAny(frame), promise: nil) }
-            }
-            if backedUp {
-                let promise = context.eventLoop.makePromise(of: Void.self)
-                let (outlet, bytes) = (d.outlet, d.bytes)
-                promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
-                context.write(NIOAny(last), promise: promise)
-                context.flush()
-            } else {
+            var last = d.first
+            for frame in d.more {
                 context.write(NIOAny(last), promise: nil)
-                context.flush()
-                d.outlet.queuedBytes.subtract(d.bytes, ordering: .relaxed)
+                last = frame
             }
+            var promise: EventLoopPromise<Void>?
+            if backedUp {
+                let (outlet, bytes) = (d.outlet, d.bytes)
+                promise = context.eventLoop.makePromise(of: Void.self)
+                promise?.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
+            }
+            context.write(NIOAny(last), promise: promise)
+            context.flush()
+            if !backedUp { d.outlet.queuedBytes.subtract(d.bytes, ordering: .relaxed) }
         }
     }
 }

@@ -34,9 +34,11 @@ final class CompactHashMap {
 
     deinit { slots.deallocate() }
 
+    /// The hash of the line of four slots `key` belongs in; its top bits number the line.
+    @inline(__always) private static func lineHash(_ key: UInt64) -> UInt64 { (key >> 2) &* 0x9E37_79B9_7F4A_7C15 }
+
     @inline(__always) private func home(_ key: UInt64) -> Int {
-        let line = ((key >> 2) &* 0x9E37_79B9_7F4A_7C15) >> shift
-        return Int(truncatingIfNeeded: (line << 2) | (key & 3))
+        Int(truncatingIfNeeded: (Self.lineHash(key) >> shift) << 2 | (key & 3))
     }
 
     /// Starts loading the slot where `key` would be found (see `starling_prefetch`).
@@ -125,9 +127,7 @@ final class CompactHashMap {
         let bucketBits = min(16, 64 - Int(shift))
         let bucketShift = UInt64(64 - bucketBits)
         var counts = [Int](repeating: 0, count: (1 << bucketBits) + 1)
-        @inline(__always) func bucket(_ key: UInt64) -> Int {
-            Int(((key >> 2) &* 0x9E37_79B9_7F4A_7C15) >> bucketShift)  // the top bits of `home(key)`
-        }
+        @inline(__always) func bucket(_ key: UInt64) -> Int { Int(Self.lineHash(key) >> bucketShift) }  // top bits of `home`
         for p in pairs { counts[bucket(p.key) + 1] += 1 }
         for i in 1..<counts.count { counts[i] += counts[i - 1] }
         var sorted = [(key: UInt64, value: RowId)](repeating: (0, RowId(raw: 0)), count: pairs.count)
