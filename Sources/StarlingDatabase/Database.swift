@@ -167,10 +167,12 @@ public final class Database {
         let delta: TxDelta
         do { delta = try tx.commit() } catch { throw DatabaseError(.store, error.message) }
         guard let log, !delta.isEmpty else { return (delta, nil) }
-        let payload = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta).encode()
-        let offset: UInt64
+        let record = CommitRecord(timestamp: timestamp, reducer: reducer, delta: delta)
+        let offset: UInt64, size: Int
         do {
-            offset = log.fsyncPolicy == .everyCommit && !defersDurabilityWait ? try log.appendAndWait(payload) : try log.append(payload)
+            // Encoded straight into the log's queue: no buffer of its own per transaction.
+            (offset, size) = try log.append { record.encode(to: &$0) }
+            if log.fsyncPolicy == .everyCommit && !defersDurabilityWait { try log.waitUntilDurable(offset) }
         } catch {
             let e = DatabaseError(
                 .log, "the commitlog failed after a commit; the database refuses further writes: \(error.description)")
@@ -179,7 +181,7 @@ public final class Database {
         }
         // The transaction is committed and logged whatever happens to an automatic snapshot, so
         // a failed one is reported through `snapshotFailure` rather than as this commit's error.
-        bytesSinceSnapshot += payload.count
+        bytesSinceSnapshot += size
         if snapshotEvery != nil || snapshotEveryBytes != nil || inFlightSnapshot != nil { snapshotIfDue(after: offset) }
         return (delta, offset)
     }

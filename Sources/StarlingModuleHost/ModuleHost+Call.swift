@@ -33,14 +33,14 @@ extension ModuleHost {
         instance.store.fuel = Fuel(remaining: limits.fuelPerCall)
         let s = call.sender.limbs
         let c = call.connectionId.value
-        let params: [Value] = [
-            .i64(s.0), .i64(s.1), .i64(s.2), .i64(s.3),
-            .i64(UInt64(truncatingIfNeeded: c)), .i64(UInt64(truncatingIfNeeded: c >> 64)),
-            .i64(UInt64(bitPattern: call.timestamp.microsSinceUnixEpoch)), .i32(argsLen),
-        ]
+        callParams.withUnsafeMutableBufferPointer { p in
+            (p[0], p[1], p[2], p[3]) = (.i64(s.0), .i64(s.1), .i64(s.2), .i64(s.3))
+            (p[4], p[5]) = (.i64(UInt64(truncatingIfNeeded: c)), .i64(UInt64(truncatingIfNeeded: c >> 64)))
+            (p[6], p[7]) = (.i64(UInt64(bitPattern: call.timestamp.microsSinceUnixEpoch)), .i32(argsLen))
+        }
         let result: UInt32
         do {
-            result = try instance.reducers[index].invoke(params, on: &stack)[0].i32
+            result = try instance.reducers[index].invoke(callParams, on: &stack)[0].i32
         } catch {
             return failed(checker.name, error)
         }

@@ -29,6 +29,8 @@ public final class ModuleHost {
     /// cost measure for metrics and for tests that guard the SDK's per-call overhead.
     public internal(set) var lastCallFuel: UInt64 = 0
     var stack: ExecutionStack
+    /// The reducer export's eight parameters, rewritten in place by each call (no array per call).
+    var callParams = [Value](repeating: .i64(0), count: 8)
 
     /// Loads a module: parses `wasm`, checks its imports against `starling_1.0`, instantiates it,
     /// runs `_initialize` and the describers and validates the schema they describe.

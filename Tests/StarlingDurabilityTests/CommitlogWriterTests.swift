@@ -1,4 +1,5 @@
 import Foundation
+import StarlingTypes
 import Synchronization
 import Testing
 
@@ -157,6 +158,35 @@ struct CommitlogWriterTests {
         #expect(expectCommitlogError { _ = try log.append([1]) }?.code == .closed)
         #expect(expectCommitlogError { try log.flush() }?.code == .closed)
         #expect(try recoverAll(storage).records.map(\.offset) == [10])
+    }
+
+    /// Payloads encoded straight into the queue; one whose encoder fails leaves no trace.
+    @Test func appendEncodingWritesInPlaceAndAFailedEncodeAppendsNothing() throws {
+        struct Refused: Error {}
+        let storage = MemorySegmentStorage()
+        let log = try Commitlog(storage: storage, nextOffset: 0, fsyncPolicy: .batch, maxSegmentSize: 4 << 10)
+        var expected: [[UInt8]] = []
+        for i in 0..<300 {
+            let payload = testPayload(UInt64(i), size: i % 40)
+            if i % 7 == 3 {
+                let e = expectCommitlogError {
+                    _ = try log.append { (w) throws(Refused) in
+                        payload.withUnsafeBytes { w.writeRaw($0) }  // half-written, then refused
+                        throw Refused()
+                    }
+                }
+                #expect(e?.code == .invalidArgument)
+                continue
+            }
+            let (offset, size) = try log.append { w in payload.withUnsafeBytes { w.writeRaw($0) } }
+            #expect(offset == UInt64(expected.count) && size == payload.count)
+            expected.append(payload)
+        }
+        try log.close()
+        let records = try recoverAll(storage).records
+        #expect(records.map(\.offset) == Array(0..<UInt64(expected.count)))
+        #expect(records.map(\.payload) == expected)
+        #expect(try storage.listSegments().count > 1)  // segments rolled in the middle of a round
     }
 
     @Test func droppingTheLogWithoutCloseStillWritesTheQueue() throws {

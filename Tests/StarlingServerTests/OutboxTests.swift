@@ -28,13 +28,28 @@ import Testing
 
     /// Everything written to `channel`, frame by frame (the first payload byte of each).
     private static func written(_ channel: EmbeddedChannel) throws -> [UInt8] {
-        var tags: [UInt8] = []
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
-            let header = buffer.getInteger(at: 1, as: UInt8.self)! == 126 ? 4 : 2
-            tags.append(buffer.getInteger(at: header)!)
-        }
-        return tags
+        try writes(channel).flatMap { $0 }
     }
+
+    /// Each write to `channel`: the first payload byte of each frame in it.
+    private static func writes(_ channel: EmbeddedChannel) throws -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            var tags: [UInt8] = []
+            while buffer.readableBytes > 0 {
+                let opcode: UInt8 = buffer.readInteger()!
+                #expect(opcode == 0x82)
+                let short: UInt8 = buffer.readInteger()!
+                let length = short == 126 ? Int(buffer.readInteger(as: UInt16.self)!) : Int(short)
+                let payload = buffer.readBytes(length: length)!
+                tags.append(payload[0])
+            }
+            result.append(tags)
+        }
+        return result
+    }
+
+    private static func payload(_ tag: UInt8, _ length: Int = 10) -> [UInt8] { [UInt8](repeating: tag, count: length) }
 
     @Test func framesReachTheirClientsInOrderAndCountsDrop() throws {
         let loop = EmbeddedEventLoop()
@@ -63,6 +78,28 @@ import Testing
             #expect(try Self.written(c[2].1) == [base + 5])
             for (outlet, _) in c { #expect(outlet.queuedBytes.load(ordering: .relaxed) == 0) }
         }
+        for (_, channel) in c { _ = try channel.finish() }
+    }
+
+    /// A client's own frames (replies) share one buffer per batch; a shared frame between them
+    /// keeps its place, and own frames after it start a new buffer.
+    @Test func ownFramesShareABufferAndKeepTheirOrderAroundSharedOnes() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(2, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 1 << 20)
+        let shared = Self.frame(50)
+        var ok = true
+        for tag: UInt8 in [1, 2, 3] { ok = ok && Self.payload(tag).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[0].0) } }
+        ok = ok && outbox.send(shared, to: c[0].0) && outbox.send(shared, to: c[1].0)
+        for tag: UInt8 in [4, 5] { ok = ok && Self.payload(tag, 200).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[0].0) } }
+        ok = ok && Self.payload(6).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[1].0) }
+        #expect(ok)
+        #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 3 * 12 + 12 + 2 * 204)
+        outbox.flush()
+        loop.run()
+        #expect(try Self.writes(c[0].1) == [[1, 2, 3], [50], [4, 5]])
+        #expect(try Self.writes(c[1].1) == [[50], [6]])
+        for (outlet, _) in c { #expect(outlet.queuedBytes.load(ordering: .relaxed) == 0) }
         for (_, channel) in c { _ = try channel.finish() }
     }
 

@@ -93,13 +93,26 @@ public final class Commitlog: Sendable {
     ///   or the I/O error that failed the log.
     @discardableResult
     public func append(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
-        try core.append(payload)
+        try core.append { w in payload.withUnsafeBytes { w.writeRaw($0) } }.offset
+    }
+
+    /// Queues the payload that `encode` writes as the next record and returns its offset and
+    /// size at once. `encode` writes straight into the log's queue, under its lock: it must be
+    /// quick and must not call back into the log. If it throws, nothing is appended.
+    ///
+    /// - Throws: `.invalidArgument` for a payload of 4 GiB or more or a throwing `encode`,
+    ///   `.closed` after `close`, or the I/O error that failed the log.
+    @discardableResult
+    public func append<E: Error>(
+        encoding encode: (inout BSATNWriter) throws(E) -> Void
+    ) throws(CommitlogError) -> (offset: UInt64, size: Int) {
+        try core.append(encode)
     }
 
     /// Appends `payload` and returns its offset once it is durable (per the policy).
     @discardableResult
     public func appendAndWait(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
-        let offset = try core.append(payload)
+        let offset = try append(payload)
         try core.waitUntilDurable(offset)
         return offset
     }
@@ -139,8 +152,8 @@ struct WriterState {
     var nextOffset: UInt64
     /// The offset the writer started at (nothing below it was appended by this writer).
     let startOffset: UInt64
-    /// Payloads appended but not yet taken by the writer: offsets `nextOffset - queue.count ..< nextOffset`.
-    var queue: [[UInt8]] = []
+    /// Payloads appended but not yet taken by the writer: offsets `nextOffset - pending.count ..< nextOffset`.
+    var pending = PendingRecords()
     /// Highest offset written.
     var written: UInt64?
     /// Highest offset fsynced.
@@ -231,19 +244,18 @@ final class CommitlogCore: Sendable {
 
     func durable(_ s: WriterState) -> UInt64? { policy == .off ? s.written : s.synced }
 
-    func append(_ payload: [UInt8]) throws(CommitlogError) -> UInt64 {
-        guard payload.count <= Int(UInt32.max) else {
-            throw CommitlogError(.invalidArgument, "payload of \(payload.count) bytes exceeds the 4 GiB record limit")
-        }
-        return try sync.withLock { (s) throws(CommitlogError) -> UInt64 in
+    func append<E: Error>(
+        _ encode: (inout BSATNWriter) throws(E) -> Void
+    ) throws(CommitlogError) -> (offset: UInt64, size: Int) {
+        try sync.withLock { (s) throws(CommitlogError) -> (offset: UInt64, size: Int) in
             if let f = s.failure { throw f }
             if s.closing { throw CommitlogError(.closed, "the commitlog is closed") }
+            let size = try s.pending.append(encode)
             let offset = s.nextOffset
             s.nextOffset += 1
-            s.queue.append(payload)
             // The writer only waits with an empty queue.
-            if s.queue.count == 1 { sync.signal(sync.work) }
-            return offset
+            if s.pending.count == 1 { sync.signal(sync.work) }
+            return (offset, size)
         }
     }
 
@@ -304,13 +316,15 @@ final class CommitlogCore: Sendable {
     func runWriter(appender initial: any SegmentAppender) {
         var appender = initial
         var buffer: [UInt8] = []
+        // The round being written; swapped with the committers' queue, emptied, swapped back.
+        var batch = PendingRecords()
         while true {
-            var batch: [[UInt8]] = []
+            batch.removeAll(keepBytes: 4 * Self.writeChunk)
             let (first, forceSync, stop) = sync.withLock(
-                waitingOn: sync.work, until: { s in !s.queue.isEmpty || s.syncPending || s.closing }
+                waitingOn: sync.work, until: { s in !s.pending.isEmpty || s.syncPending || s.closing }
             ) { s -> (UInt64, Bool, Bool) in
-                if s.queue.isEmpty && !s.syncPending { return (0, false, true) }  // closing, all done
-                swap(&batch, &s.queue)
+                if s.pending.isEmpty && !s.syncPending { return (0, false, true) }  // closing, all done
+                swap(&batch, &s.pending)
                 return (s.nextOffset - UInt64(batch.count), s.syncPending, false)
             }
             if stop { break }
@@ -352,11 +366,11 @@ final class CommitlogCore: Sendable {
 
     /// Encodes `batch` (offsets from `first`) and appends it, rolling segments at the size limit.
     func writeRound(
-        _ batch: [[UInt8]], first: UInt64, appender: inout any SegmentAppender, buffer: inout [UInt8]
+        _ batch: PendingRecords, first: UInt64, appender: inout any SegmentAppender, buffer: inout [UInt8]
     ) throws(CommitlogError) {
         buffer.removeAll(keepingCapacity: true)
         var offset = first
-        for payload in batch {
+        try batch.forEach { (payload) throws(CommitlogError) in
             let size = appender.size + buffer.count
             if size >= maxSegmentSize && size > CommitlogFormat.segmentHeaderSize {
                 try write(&buffer, to: appender)

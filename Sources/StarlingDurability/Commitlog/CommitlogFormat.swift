@@ -86,6 +86,10 @@ enum CommitlogFormat {
     /// Appends one complete record (header, payload, CRC) for `payload` at `offset` to `out`.
     /// The payload must be shorter than 4 GiB (checked by the caller).
     static func appendRecord(offset: UInt64, payload: [UInt8], to out: inout [UInt8]) {
+        payload.withUnsafeBytes { appendRecord(offset: offset, payload: $0, to: &out) }
+    }
+
+    static func appendRecord(offset: UInt64, payload: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         let start = out.count
         appendLE(UInt32(truncatingIfNeeded: payload.count), to: &out)
         appendLE(offset, to: &out)

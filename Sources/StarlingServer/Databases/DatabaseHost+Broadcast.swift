@@ -12,23 +12,41 @@ extension DatabaseHost {
     /// Queues one message for one client, in its format.
     func send(_ message: ServerMessage, to session: ClientSession) {
         switch session.format {
-        case .bsatn: deliver(ServerFrame.make(message.bsatn, format: .bsatn), to: session, offset: nil)
-        case .json: deliver(ServerFrame.make(message.json(render).utf8, format: .json), to: session, offset: nil)
+        case .bsatn: message.bsatn.withUnsafeBytes { deliver(payload: $0, format: .bsatn, to: session, offset: nil) }
+        case .json: message.json(render).utf8.withUnsafeBytes { deliver(payload: $0, format: .json, to: session, offset: nil) }
         }
     }
 
     /// Queues a message (a whole frame, see ``ServerFrame``) for a client, or holds it while the client reads confirmed updates only
     /// and the transaction at `offset` (or a message before it) is not durable yet.
     func deliver(_ bytes: ByteBuffer, to session: ClientSession, offset: UInt64?) {
-        if session.confirmed, let log = commitlog {
-            let pending = offset.map { o in log.durableOffset.map { $0 < o } ?? true } ?? false
-            if pending || !session.held.isEmpty {
-                session.held.append((offset ?? session.held.last?.offset ?? 0, bytes))
-                confirmedHeld[session.connectionId] = session
-                return
-            }
+        if mustHold(session, offset) {
+            hold(bytes, session, offset)
+        } else {
+            outbox.send(bytes, to: session.outlet)
         }
-        outbox.send(bytes, to: session.outlet)
+    }
+
+    /// ``deliver(_:to:offset:)`` for a message only `session` gets, given as its payload: the frame
+    /// is appended to the buffer the client's frames of this batch share.
+    func deliver(payload: UnsafeRawBufferPointer, format: WireFormat, to session: ClientSession, offset: UInt64?) {
+        if mustHold(session, offset) {
+            hold(ServerFrame.make(payload, format: format), session, offset)
+        } else {
+            outbox.send(payload: payload, format: format, to: session.outlet)
+        }
+    }
+
+    /// Whether a message for `session` about the transaction at `offset` has to wait for durability.
+    private func mustHold(_ session: ClientSession, _ offset: UInt64?) -> Bool {
+        guard session.confirmed, let log = commitlog else { return false }
+        let pending = offset.map { o in log.durableOffset.map { $0 < o } ?? true } ?? false
+        return pending || !session.held.isEmpty
+    }
+
+    private func hold(_ bytes: ByteBuffer, _ session: ClientSession, _ offset: UInt64?) {
+        session.held.append((offset ?? session.held.last?.offset ?? 0, bytes))
+        confirmedHeld[session.connectionId] = session
     }
 
     /// Sends what confirmed-read clients were waiting for, up to the durable offset.
@@ -67,7 +85,7 @@ extension DatabaseHost {
             if let callerSession {
                 message.reducerCall.requestId = requestId
                 var none = UpdateFragments(updates: [], render: render)
-                deliver(encode(message, tables: [], &none, format: callerSession.format), to: callerSession, offset: result.offset)
+                deliverOwn(message, tables: [], &none, to: callerSession, offset: result.offset)
             }
             return
         }
@@ -107,6 +125,10 @@ extension DatabaseHost {
                 continue
             }
             message.reducerCall.requestId = isCaller ? requestId : 0
+            if isCaller {
+                deliverOwn(message, tables: fragments.tables(seen), &fragments, to: session, offset: result.offset)
+                continue
+            }
             let bytes = encode(message, tables: fragments.tables(seen), &fragments, format: session.format)
             if !isCaller { built[key] = bytes }
             deliver(bytes, to: session, offset: result.offset)
@@ -128,7 +150,7 @@ extension DatabaseHost {
             let count = subscribers[callerSession.connectionId]?.count ?? 0
             let seen = count > 0 ? [(update: 0, count: count)] : []
             message.reducerCall.requestId = requestId
-            deliver(encode(message, tables: fragments.tables(seen), &fragments, format: callerSession.format), to: callerSession, offset: offset)
+            deliverOwn(message, tables: fragments.tables(seen), &fragments, to: callerSession, offset: offset)
             message.reducerCall.requestId = 0
         }
         var built: [(format: WireFormat, count: Int, bytes: ByteBuffer)] = []
@@ -144,11 +166,31 @@ extension DatabaseHost {
         }
     }
 
-    /// One client's TransactionUpdate frame in `format`, with the table updates `tables` (BSATN goes
-    /// through the worker's reusable ``DatabaseHost/scratch`` writer).
+    /// One client's TransactionUpdate frame in `format`, with the table updates `tables`.
     private func encode(
         _ message: TransactionUpdate, tables: [UpdateFragments.Part], _ fragments: inout UpdateFragments, format: WireFormat
     ) -> ByteBuffer {
+        withPayload(message, tables: tables, &fragments, format: format) { ServerFrame.make($0, format: format) }
+    }
+
+    /// Delivers a TransactionUpdate only `session` gets (the caller's: its request id), with the
+    /// table updates `tables`.
+    private func deliverOwn(
+        _ message: TransactionUpdate, tables: [UpdateFragments.Part], _ fragments: inout UpdateFragments,
+        to session: ClientSession, offset: UInt64?
+    ) {
+        let format = session.format
+        withPayload(message, tables: tables, &fragments, format: format) {
+            deliver(payload: $0, format: format, to: session, offset: offset)
+        }
+    }
+
+    /// Calls `body` with the payload of a TransactionUpdate in `format` (BSATN is encoded with the
+    /// worker's reusable ``DatabaseHost/scratch`` writer).
+    private func withPayload<R>(
+        _ message: TransactionUpdate, tables: [UpdateFragments.Part], _ fragments: inout UpdateFragments, format: WireFormat,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R {
         switch format {
         case .bsatn:
             scratch.removeAll()
@@ -156,11 +198,12 @@ extension DatabaseHost {
             scratch.writeLength(tables.count)
             for t in tables { scratch.writeRaw(fragments.bsatn(t)) }
             scratch.write(message.executionMicros)
-            let bytes = scratch.withBytes { ServerFrame.make($0, format: .bsatn) }
+            let result = scratch.withBytes(body)
             if scratch.count > 1 << 20 { scratch = BSATNWriter(capacity: 512) }  // do not keep a huge message's memory
-            return bytes
+            return result
         case .json:
-            return ServerFrame.make(ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render).utf8, format: .json)
+            let json = ServerMessage.transactionJSON(message, tables: tables.map { fragments.json($0) }, render: render)
+            return json.utf8.withUnsafeBytes(body)
         }
     }
 

@@ -6,10 +6,11 @@ import StarlingProtocol
 /// ``RawFrameWriter``), which would put every frame's header in a buffer of its own and cost an
 /// extra pipeline step per message; a frame built once can go to any number of clients.
 enum ServerFrame {
-    /// A frame carrying `payload` in the frame type of `format` (text for JSON, binary for BSATN).
-    static func make(_ payload: UnsafeRawBufferPointer, format: WireFormat) -> ByteBuffer {
-        var buffer = start(payloadLength: payload.count, format: format)
-        buffer.writeBytes(payload)
+    /// A frame carrying `payload` in the frame type of `format` (text for JSON, binary for BSATN),
+    /// in a buffer of at least `capacity` bytes (room for more frames after it).
+    static func make(_ payload: UnsafeRawBufferPointer, format: WireFormat, capacity: Int = 0) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: max(capacity, size(payloadLength: payload.count)))
+        append(payload, format: format, to: &buffer)
         return buffer
     }
 
@@ -18,9 +19,15 @@ enum ServerFrame {
         payload.withUnsafeBytes { make($0, format: format) }
     }
 
-    /// A buffer holding the frame header for a payload of `payloadLength` bytes, with room for it.
-    private static func start(payloadLength n: Int, format: WireFormat) -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: n + 10)
+    /// The size of the frame for a payload of `n` bytes: the header, then the payload.
+    static func size(payloadLength n: Int) -> Int {
+        n + (n < 126 ? 2 : n <= Int(UInt16.max) ? 4 : 10)
+    }
+
+    /// Appends a frame carrying `payload` to `buffer`.
+    static func append(_ payload: UnsafeRawBufferPointer, format: WireFormat, to buffer: inout ByteBuffer) {
+        let n = payload.count
+        buffer.reserveCapacity(minimumWritableBytes: size(payloadLength: n))
         buffer.writeInteger(UInt8(format == .json ? 0x81 : 0x82))  // FIN + text/binary opcode
         if n < 126 {
             buffer.writeInteger(UInt8(n))
@@ -31,7 +38,7 @@ enum ServerFrame {
             buffer.writeInteger(UInt8(127))
             buffer.writeInteger(UInt64(n))
         }
-        return buffer
+        buffer.writeBytes(payload)
     }
 }
 

@@ -43,6 +43,12 @@ public struct CommitRecord: Sendable, Hashable {
     public func encode() -> [UInt8] {
         // Exactly sized, so the writer's buffer is the result (no copy).
         var w = BSATNWriter(capacity: encodedSize)
+        encode(to: &w)
+        return w.bytes
+    }
+
+    /// Appends the record's payload bytes to `w`.
+    public func encode(to w: inout BSATNWriter) {
         w.write(timestamp.microsSinceUnixEpoch)
         if let r = reducer {
             w.write(UInt8(0))
@@ -59,15 +65,16 @@ public struct CommitRecord: Sendable, Hashable {
             Self.encode(t.inserts, to: &w)
             Self.encode(t.deletes, to: &w)
         }
-        return w.bytes
     }
 
     private static func encode(_ rows: RowList, to w: inout BSATNWriter) {
         w.writeLength(rows.count)
-        for i in rows.indices {
-            let (start, end) = rows.bounds(i)
-            w.writeLength(end - start)
-            w.writeRaw(rows.bytes[start..<end])
+        rows.bytes.withUnsafeBytes { all in
+            for i in rows.indices {
+                let (start, end) = rows.bounds(i)
+                w.writeLength(end - start)
+                w.writeRaw(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+            }
         }
     }
 

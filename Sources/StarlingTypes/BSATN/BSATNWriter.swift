@@ -33,6 +33,15 @@ public struct BSATNWriter: Sendable {
     /// Forgets what was written, keeping the buffer for reuse.
     @inlinable public mutating func removeAll() { written = 0 }
 
+    /// Forgets what was written after the first `count` bytes.
+    @inlinable public mutating func truncate(to count: Int) {
+        precondition(count >= 0 && count <= written, "truncate(to: \(count)) beyond the \(written) bytes written")
+        written = count
+    }
+
+    /// Bytes the buffer holds before it has to grow.
+    public var capacity: Int { storage.count }
+
     /// Calls `body` with the written bytes (no copy).
     @inlinable public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let n = written

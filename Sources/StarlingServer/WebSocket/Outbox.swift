@@ -1,0 +1,180 @@
+import NIOCore
+import NIOWebSocket
+import StarlingProtocol
+import Synchronization
+
+/// Frames (and other event-loop work, such as HTTP responses) produced while a database's worker
+/// runs a batch of jobs, grouped by event loop and by client as they are queued and handed over
+/// once per batch: one task per event loop and one flush per client, not one per message.
+///
+/// A frame only one client gets (a reducer's reply) is appended to a buffer that client's frames
+/// of the batch share, so a batch costs one allocation and one NIO write per client however many
+/// replies it holds; a frame built once for many clients is queued as its own shared buffer.
+///
+/// Used by one worker thread (it keeps its bookkeeping in the outlets' worker-only fields).
+struct Outbox {
+    /// One client's frames in a batch: `first`, then `more`.
+    private struct Delivery {
+        let outlet: ClientOutlet
+        var first: ByteBuffer
+        var more: [ByteBuffer] = []
+        var bytes: Int
+        /// Whether the last buffer is this client's own (more frames may be appended to it).
+        var lastIsOwn: Bool
+
+        /// Appends a frame with `payload` to the client's own last buffer (a new one if the last is shared).
+        mutating func append(_ payload: UnsafeRawBufferPointer, format: WireFormat, size: Int) {
+            bytes += size
+            if !lastIsOwn {
+                more.append(ServerFrame.make(payload, format: format, capacity: Outbox.ownBufferSize))
+                lastIsOwn = true
+            } else if more.isEmpty {
+                ServerFrame.append(payload, format: format, to: &first)
+            } else {
+                ServerFrame.append(payload, format: format, to: &more[more.count - 1])
+            }
+        }
+    }
+
+    /// One event loop's share of a batch, in the order queued (a reducer's caller first).
+    private struct LoopWork {
+        let loop: any EventLoop
+        let id: ObjectIdentifier
+        var clients: [Delivery] = []
+        var tasks: [@Sendable () -> Void] = []
+    }
+
+    /// The initial capacity of a client's own buffer: room for a batch of 16 typical replies.
+    static let ownBufferSize = 2048
+
+    private var work: [LoopWork] = []
+    /// Numbers batches, so an outlet can tell whether it already has frames in this one.
+    private var batch: UInt64 = 1
+    /// A client whose queued bytes pass this is disconnected as a slow consumer.
+    let maxQueuedBytes: Int
+
+    init(maxQueuedBytes: Int) { self.maxQueuedBytes = maxQueuedBytes }
+
+    var isEmpty: Bool { work.isEmpty }
+
+    /// Queues `task` to run on `loop` with this batch's frames.
+    mutating func run(on loop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
+        work[index(of: ObjectIdentifier(loop)) ?? add(loop)].tasks.append(task)
+    }
+
+    /// Queues the frame `buffer` (see ``ServerFrame``) for `outlet`; returns false (and closes the
+    /// client) if the client is too far behind. One buffer may go to many clients: NIO writes
+    /// share its storage.
+    @discardableResult
+    mutating func send(_ buffer: ByteBuffer, to outlet: ClientOutlet) -> Bool {
+        let n = buffer.readableBytes
+        guard admit(n, for: outlet) else { return false }
+        if let (l, c) = slot(of: outlet) {
+            work[l].clients[c].more.append(buffer)
+            work[l].clients[c].bytes += n
+            work[l].clients[c].lastIsOwn = false
+        } else {
+            addDelivery(Delivery(outlet: outlet, first: buffer, bytes: n, lastIsOwn: false))
+        }
+        return true
+    }
+
+    /// Queues a frame carrying `payload` in `format` for `outlet` alone, copied into the buffer
+    /// its frames of this batch share; returns false (and closes the client) if the client is
+    /// too far behind.
+    @discardableResult
+    mutating func send(payload: UnsafeRawBufferPointer, format: WireFormat, to outlet: ClientOutlet) -> Bool {
+        let n = ServerFrame.size(payloadLength: payload.count)
+        guard admit(n, for: outlet) else { return false }
+        if let (l, c) = slot(of: outlet) {
+            work[l].clients[c].append(payload, format: format, size: n)
+        } else {
+            let buffer = ServerFrame.make(payload, format: format, capacity: Self.ownBufferSize)
+            addDelivery(Delivery(outlet: outlet, first: buffer, bytes: n, lastIsOwn: true))
+        }
+        return true
+    }
+
+    /// Counts `n` more bytes queued for `outlet`; false (and the client closed) past the limit.
+    private func admit(_ n: Int, for outlet: ClientOutlet) -> Bool {
+        if outlet.isClosing { return false }
+        let queued = outlet.queuedBytes.add(n, ordering: .relaxed).newValue
+        if queued > maxQueuedBytes {
+            outlet.close(
+                code: .policyViolation,
+                reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
+            return false
+        }
+        return true
+    }
+
+    /// Where `outlet`'s delivery of this batch is (event loop share, client), if it has one.
+    @inline(__always)
+    private func slot(of outlet: ClientOutlet) -> (Int, Int)? {
+        guard outlet.outboxBatch.load(ordering: .relaxed) == batch else { return nil }
+        let slot = outlet.outboxSlot.load(ordering: .relaxed)
+        return (slot >> 32, slot & 0xFFFF_FFFF)
+    }
+
+    private mutating func addDelivery(_ delivery: Delivery) {
+        let outlet = delivery.outlet
+        let l = index(of: outlet.loopID) ?? add(outlet.loop)
+        outlet.outboxBatch.store(batch, ordering: .relaxed)
+        outlet.outboxSlot.store(l << 32 | work[l].clients.count, ordering: .relaxed)
+        work[l].clients.append(delivery)
+    }
+
+    /// The position of the share of the event loop `id` in `work` (a batch touches a few loops).
+    @inline(__always)
+    private func index(of id: ObjectIdentifier) -> Int? {
+        var i = 0
+        while i < work.count {
+            if work[i].id == id { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func add(_ loop: any EventLoop) -> Int {
+        work.append(LoopWork(loop: loop, id: ObjectIdentifier(loop)))
+        return work.count - 1
+    }
+
+    /// Hands everything queued to the event loops.
+    mutating func flush() {
+        guard !work.isEmpty else { return }
+        for share in work {
+            share.loop.execute {
+                if !share.clients.isEmpty { Self.write(share.clients) }
+                for task in share.tasks { task() }
+            }
+        }
+        work.removeAll(keepingCapacity: true)
+        batch &+= 1
+    }
+
+    /// On the event loop: writes and flushes each client's frames in turn. The queued-byte count
+    /// drops once the socket took them: at once when the channel was writable (the kernel took
+    /// them, or NIO holds less than its high-water mark), else when the write completes, so a
+    /// client that stopped reading accumulates its count and is cut off (see ``send(_:to:)``).
+    private static func write(_ clients: [Delivery]) {
+        for d in clients {
+            let context = d.outlet.frames.value
+            let backedUp = !context.channel.isWritable
+            var last = d.first
+            for frame in d.more {
+                context.write(NIOAny(last), promise: nil)
+                last = frame
+            }
+            var promise: EventLoopPromise<Void>?
+            if backedUp {
+                let (outlet, bytes) = (d.outlet, d.bytes)
+                promise = context.eventLoop.makePromise(of: Void.self)
+                promise?.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
+            }
+            context.write(NIOAny(last), promise: promise)
+            context.flush()
+            if !backedUp { d.outlet.queuedBytes.subtract(d.bytes, ordering: .relaxed) }
+        }
+    }
+}
