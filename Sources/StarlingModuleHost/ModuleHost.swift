@@ -74,6 +74,9 @@ public final class ModuleHost {
     /// The reducer item of an id.
     public func reducer(_ id: ReducerID) -> ReducerItem { schema.reducers[Int(id.rawValue)] }
 
+    /// The lifecycle role of a reducer (read in place: no copy of its item per call).
+    public func lifecycle(of id: ReducerID) -> Lifecycle { schema.reducers[Int(id.rawValue)].lifecycle }
+
     /// Creates the schema's tables in `tx` (on first publish).
     public func createTables(in tx: MutTx) throws(StoreError) {
         for t in schema.tables { try tx.createTable(t) }

@@ -17,7 +17,10 @@ public protocol DatabaseWorkerObserver: AnyObject {
 /// ``submit(_:)`` / ``perform(_:)``.
 public final class DatabaseWorker: @unchecked Sendable {
     private let db: ModuleDatabase
-    private weak var observer: (any DatabaseWorkerObserver)?
+    /// Unowned, not weak: the observer owns the worker and stops it before it goes away, and a
+    /// weak reference would give the observer a side table, which makes every retain and release
+    /// of it (one per client message) take the runtime's slow path.
+    private unowned let observer: (any DatabaseWorkerObserver)?
     /// Guards `jobs` and `stopping`, and wakes the thread.
     private let wakeup = NSCondition()
     private var jobs: [(ModuleDatabase) -> Void] = []
@@ -65,10 +68,12 @@ public final class DatabaseWorker: @unchecked Sendable {
     }
 
     private func loop() {
+        // Swapped with `jobs` each round, so neither array is reallocated once grown.
+        var batch: [(ModuleDatabase) -> Void] = []
         while true {
+            batch.removeAll(keepingCapacity: batch.capacity <= 4096)
             wakeup.lock()
-            let batch = jobs
-            jobs = []
+            swap(&batch, &jobs)
             let stop = stopping
             wakeup.unlock()
             for job in batch { job(db) }

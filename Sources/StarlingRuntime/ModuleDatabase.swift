@@ -204,7 +204,7 @@ public final class ModuleDatabase {
             return CallResult(
                 reducer: name, outcome: .failed("no such reducer `\(name)`"), timestamp: timestamp, duration: .zero)
         }
-        if fromClient, host.reducer(id).lifecycle != .none {
+        if fromClient, host.lifecycle(of: id) != .none {
             return CallResult(
                 reducer: name, outcome: .failed("`\(name)` is the \(host.reducer(id).lifecycle.label) reducer; clients cannot call it"),
                 timestamp: timestamp, duration: .zero)
