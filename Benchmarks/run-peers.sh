@@ -10,7 +10,7 @@
 # usage: Benchmarks/run-peers.sh [--duration S] [--warmup S] [--repeat N] [--quick] [--only LIST] [--no-build]
 #                                [--no-write | --write]
 #   --duration S   measured seconds per run (default 10)      --warmup S   warm-up seconds (default 2)
-#   --repeat N     runs of each uniform Starling configuration (default 3, spread over the session)
+#   --repeat N     rounds: runs of each uniform configuration of every system (default 3, interleaved)
 #   --quick        a fast trial: --warmup 1 --duration 3 --repeat 1, and BENCHMARKS.md is not touched
 #   --only LIST    comma-separated subset of starling,redis,tarantool,postgres
 #   --no-build     use the binaries already in $SCRATCH/release and the built bank module
@@ -121,28 +121,29 @@ starling_uniform_set() {
     run_starling every-commit "$CONNECTIONS" "$IN_FLIGHT" uniform "$1"
     run_starling every-commit "$CONNECTIONS" 1 uniform "$1"
 }
-if wants starling; then
-    starling_uniform_set 1
-    run_starling batch "$CONNECTIONS" "$IN_FLIGHT" zipf 1
-    run_starling batch "$CONNECTIONS" 1 zipf 1
-fi
-if wants redis; then
-    redis_suite everysec
-    redis_suite always
-fi
-if wants tarantool; then
-    tarantool_suite write
-    tarantool_suite fsync
-fi
-# Further Starling sets in the middle and at the end, so its figures sample the machine at different times.
-if wants starling && ((REPEAT >= 3)); then starling_uniform_set 2; fi
-if wants postgres; then
-    postgres_suite off
-    postgres_suite on
-fi
-if wants starling; then
-    for ((r = REPEAT >= 3 ? 3 : 2; r <= REPEAT; r++)); do starling_uniform_set "$r"; done
-fi
+# Rounds of every system in turn, so each system's runs sample the machine (whose speed drifts by
+# tens of percent over minutes) at the same spread of times; the Zipf runs go in the first round.
+for ((ROUND = 1; ROUND <= REPEAT; ROUND++)); do
+    if wants starling; then
+        starling_uniform_set "$ROUND"
+        if ((ROUND == 1)); then
+            run_starling batch "$CONNECTIONS" "$IN_FLIGHT" zipf 1
+            run_starling batch "$CONNECTIONS" 1 zipf 1
+        fi
+    fi
+    if wants redis; then
+        redis_suite everysec
+        redis_suite always
+    fi
+    if wants tarantool; then
+        tarantool_suite write
+        tarantool_suite fsync
+    fi
+    if wants postgres; then
+        postgres_suite off
+        postgres_suite on
+    fi
+done
 finished=$(date -u '+%H:%M UTC')
 minutes=$(((SECONDS - started_seconds + 30) / 60))
 

@@ -39,8 +39,8 @@ run_redis() {
     [[ $fsync == always ]] && class=strict
     local labels=(system='"Redis 7"' durability="$(js "appendfsync $fsync")" class="\"$class\""
         client="$(js "redis-benchmark -c $CONNECTIONS -P $pipeline")"
-        connections="$CONNECTIONS" in_flight="$pipeline" distribution='"uniform"' repeat=1)
-    say "-- Redis appendfsync $fsync, $CONNECTIONS x pipeline $pipeline, server pid $REDIS_PID"
+        connections="$CONNECTIONS" in_flight="$pipeline" distribution='"uniform"' repeat="$ROUND")
+    say "-- Redis appendfsync $fsync, $CONNECTIONS x pipeline $pipeline (run $ROUND), server pid $REDIS_PID"
     wait_quiet
     redis_bench 20000 "$pipeline" # calibration
     ((BENCH_RATE > 0)) && redis_bench "$(awk -v r="$BENCH_RATE" -v s="$WARMUP" 'BEGIN { print int(r * s) + 1000 }')" "$pipeline"

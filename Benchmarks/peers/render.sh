@@ -3,7 +3,7 @@
 
 # The jq program: rows ordered by load, then system and durability; Starling's ratio to each peer row is
 # the median TPS of Starling's runs at the same load and distribution with the comparable durability
-# (acknowledged before the fsync: `batch`; after it: `every-commit`) over the peer's TPS.
+# (acknowledged before the fsync: `batch`; after it: `every-commit`) over that peer run's TPS.
 RENDER_JQ='
 def grouped: tostring | (if test("^[0-9]+$") then . else error("not an integer") end)
     | [explode | reverse | _nwise(3) | reverse | implode] | reverse | join(",");
@@ -23,11 +23,13 @@ def key: [(if .distribution == "uniform" then 0 else 1 end), -.in_flight, system
     | group_by([.class, .connections, .in_flight, .distribution])
     | map({key: "\(.[0].class) \(.[0].connections) \(.[0].in_flight) \(.[0].distribution)",
         value: (map(.tps) | median)}) | from_entries) as $starling
+| ($runs | map(select(.repeat > 1) | "\(.system) \(.class) \(.in_flight) \(.distribution)") | unique) as $repeated
 | "| system | durability | client (what it did) | load | TPS | p50 | p99 | server CPU (% of \($nproc) cores, µs/transfer) | load-gen CPU | other processes (cores) | check | Starling ÷ this |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ($runs | sort_by(key) | .[] | . as $r
     | ($starling["\(.class) \(.connections) \(.in_flight) \(.distribution)"]) as $ref
-    | "| \(.system)\(if .system == "Starling" then " (run \(.repeat))" else "" end) "
+    | "\(.system) \(.class) \(.in_flight) \(.distribution)" as $k
+    | "| \(.system)\(if .system == "Starling" or ($repeated | index([$k])) then " (run \(.repeat))" else "" end) "
       + "| `\(.durability)` (ack \(if .class == "relaxed" then "before" else "after" end) fsync) | \(.client) "
       + "| \(.connections)×\(.in_flight) \(.distribution) | \(.tps | tps) | \(.p50_us | ms) | \(.p99_us | ms) "
       + "| \(cpu(.server_cpu_s; $r)) | \(cpu(.loadgen_cpu_s; $r)) | \(.other_cores | fixed(2)) "
@@ -64,7 +66,7 @@ def show: . * 100 | round / 100 | tostring;
     | select($at | length > 0)
     | "- \($text): " + ($at | map("\(.r | show)× at \($runs[0].connections)×\(.k)") | join(", "))
       + (if ($at | all(.r >= $goal)) then " ✅" else " ❌" end))
-| if length == 0 then empty else "Targets of issue #8 (Starling'"'"'s median TPS ÷ the peer'"'"'s at the same load, uniform accounts):", .[] end
+| if length == 0 then empty else "Targets of issue #8 (Starling'"'"'s median TPS ÷ the peer'"'"'s median at the same load, uniform accounts):", .[] end
 '
 
 render_targets() {

@@ -54,13 +54,15 @@ before the data is fsynced (Starling \`--fsync batch\`, Redis \`appendfsync ever
 \`wal_mode = 'write'\`, PostgreSQL \`synchronous_commit = off\`); "ack after fsync" rows reply once it is
 (Starling \`--fsync every-commit\`, Redis \`always\`, Tarantool \`'fsync'\`, PostgreSQL \`on\`).
 **Starling ÷ this** = the median TPS of Starling's runs at the same load and distribution with the
-comparable durability, divided by the peer's TPS (above 1: Starling is faster).
+comparable durability, divided by that peer run's TPS (above 1: Starling is faster); the targets below
+compare medians with medians.
 
 Server and load generator share the $NPROC cores, so both CPU figures are given (share of all $NPROC
 cores over the measured window, and µs per transfer). **This machine is shared with other agents'
 builds:** "other processes" is the CPU the rest of the machine used during each run (up to $noise cores
-in this session); runs with a large figure there are depressed, so each uniform Starling configuration
-ran $REPEAT time(s), spread over the session, and its ratios use the median.
+in this session), and its speed drifts by tens of percent over minutes, so the runs go in $REPEAT round(s) —
+Starling, Redis, Tarantool, PostgreSQL, then again — and each uniform configuration of every system ran
+$REPEAT time(s) (Zipf: once, in the first round).
 
 $(render_table "$RESULTS" "$NPROC")
 

@@ -19,8 +19,8 @@ run_tarantool() {
     [[ $mode == fsync ]] && class=strict
     local labels=(system='"Tarantool 2.6"' durability="$(js "wal_mode $mode")" class="\"$class\""
         client="$(js "net.box script, $CONNECTIONS conns × $in_flight fibers")"
-        connections="$CONNECTIONS" in_flight="$in_flight" distribution="\"$distribution\"" repeat=1)
-    say "-- Tarantool wal_mode $mode, $CONNECTIONS x $in_flight, $distribution, server pid $TARANTOOL_PID"
+        connections="$CONNECTIONS" in_flight="$in_flight" distribution="\"$distribution\"" repeat="$ROUND")
+    say "-- Tarantool wal_mode $mode, $CONNECTIONS x $in_flight, $distribution (run $ROUND), server pid $TARANTOOL_PID"
     wait_quiet
     run_client tarantool "$PEERS/tarantool-load.lua" "$TARANTOOL_PORT" "$CONNECTIONS" "$in_flight" "$WARMUP" \
         "$DURATION" "$ACCOUNTS" "$BALANCE" "$distribution" "$ALPHA" "$TARANTOOL_PID"
@@ -38,12 +38,12 @@ run_tarantool() {
         "${labels[@]}"
 }
 
-# The uniform runs (and, with wal_mode write, the Zipf ones) on a fresh server: tarantool_suite MODE
+# The uniform runs (and, with wal_mode write in the first round, the Zipf ones) on a fresh server: tarantool_suite MODE
 tarantool_suite() {
     start_tarantool "$1"
     run_tarantool "$1" "$IN_FLIGHT" uniform
     run_tarantool "$1" 1 uniform
-    if [[ $1 == write ]]; then
+    if [[ $1 == write && $ROUND == 1 ]]; then
         run_tarantool "$1" "$IN_FLIGHT" zipf
         run_tarantool "$1" 1 zipf
     fi
