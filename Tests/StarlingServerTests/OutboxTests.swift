@@ -64,11 +64,12 @@ import Testing
                 outbox.send(Self.frame(base + 5, 300), to: c[2].0),
             ]
             #expect(queued.allSatisfy { $0 })
-            #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 36)
-            #expect(c[2].0.queuedBytes.load(ordering: .relaxed) == 304)
             let ran = NIOLoopBoundBox(false, eventLoop: loop)
             outbox.run(on: loop) { ran.value = true }
             outbox.flush()
+            // Counted when the batch is handed over, until the socket takes the bytes.
+            #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 36)
+            #expect(c[2].0.queuedBytes.load(ordering: .relaxed) == 304)
             #expect(outbox.isEmpty)
             #expect(try Self.written(c[0].1).isEmpty, "nothing is written before the event loop runs")
             loop.run()
@@ -94,8 +95,8 @@ import Testing
         for tag: UInt8 in [4, 5] { ok = ok && Self.payload(tag, 200).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[0].0) } }
         ok = ok && Self.payload(6).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[1].0) }
         #expect(ok)
-        #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 3 * 12 + 12 + 2 * 204)
         outbox.flush()
+        #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 3 * 12 + 12 + 2 * 204)
         loop.run()
         #expect(try Self.writes(c[0].1) == [[1, 2, 3], [50], [4, 5]])
         #expect(try Self.writes(c[1].1) == [[50], [6]])
@@ -122,6 +123,22 @@ import Testing
         var reason = close?.data
         #expect(reason?.readWebSocketErrorCode() == WebSocketErrorCode.policyViolation)
         #expect(try Self.written(c[0].1) == [1])
+        _ = try? c[0].1.finish()
+    }
+
+    /// Bytes of earlier batches the socket has not taken yet count against the limit too.
+    @Test func theLimitCountsEarlierBatchesNotYetWritten() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(1, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 100)
+        var sent = outbox.send(Self.frame(1, 60), to: c[0].0)
+        #expect(sent)
+        outbox.flush()  // handed over, not written yet: the event loop has not run
+        #expect(c[0].0.queuedBytes.load(ordering: .relaxed) == 62)
+        sent = outbox.send(Self.frame(2, 60), to: c[0].0)
+        #expect(!sent, "62 queued + 62 more is past the limit")
+        #expect(c[0].0.isClosing)
+        loop.run()
         _ = try? c[0].1.finish()
     }
 }

@@ -68,8 +68,9 @@ struct Outbox {
     @discardableResult
     mutating func send(_ buffer: ByteBuffer, to outlet: ClientOutlet) -> Bool {
         let n = buffer.readableBytes
-        guard admit(n, for: outlet) else { return false }
-        if let (l, c) = slot(of: outlet) {
+        let slot = slot(of: outlet)
+        guard admit(n, for: outlet, pending: slot.map { work[$0.0].clients[$0.1].bytes } ?? 0) else { return false }
+        if let (l, c) = slot {
             work[l].clients[c].more.append(buffer)
             work[l].clients[c].bytes += n
             work[l].clients[c].lastIsOwn = false
@@ -85,8 +86,9 @@ struct Outbox {
     @discardableResult
     mutating func send(payload: UnsafeRawBufferPointer, format: WireFormat, to outlet: ClientOutlet) -> Bool {
         let n = ServerFrame.size(payloadLength: payload.count)
-        guard admit(n, for: outlet) else { return false }
-        if let (l, c) = slot(of: outlet) {
+        let slot = slot(of: outlet)
+        guard admit(n, for: outlet, pending: slot.map { work[$0.0].clients[$0.1].bytes } ?? 0) else { return false }
+        if let (l, c) = slot {
             work[l].clients[c].append(payload, format: format, size: n)
         } else {
             let buffer = ServerFrame.make(payload, format: format, capacity: Self.ownBufferSize)
@@ -95,10 +97,13 @@ struct Outbox {
         return true
     }
 
-    /// Counts `n` more bytes queued for `outlet`; false (and the client closed) past the limit.
-    private func admit(_ n: Int, for outlet: ClientOutlet) -> Bool {
+    /// Whether `n` more bytes may be queued for `outlet`, which has `pending` bytes in this batch
+    /// already; false (and the client closed) past the limit. The batch's bytes are added to the
+    /// outlet's count once, when it is flushed: one atomic update per client per batch, on a
+    /// counter the event loop updates too.
+    private func admit(_ n: Int, for outlet: ClientOutlet, pending: Int) -> Bool {
         if outlet.isClosing { return false }
-        let queued = outlet.queuedBytes.add(n, ordering: .relaxed).newValue
+        let queued = outlet.queuedBytes.load(ordering: .relaxed) + pending + n
         if queued > maxQueuedBytes {
             outlet.close(
                 code: .policyViolation,
@@ -144,6 +149,7 @@ struct Outbox {
     mutating func flush() {
         guard !work.isEmpty else { return }
         for share in work {
+            for d in share.clients { d.outlet.queuedBytes.add(d.bytes, ordering: .relaxed) }
             share.loop.execute {
                 if !share.clients.isEmpty { Self.write(share.clients) }
                 for task in share.tasks { task() }
