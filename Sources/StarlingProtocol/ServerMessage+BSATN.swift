@@ -62,19 +62,34 @@ extension ServerMessage {
     /// Writes a TransactionUpdate's tag and fields up to (not including) its tables, so a server
     /// can append table updates it encoded once for many clients, then the execution time.
     public static func writeTransactionHeader(_ u: TransactionUpdate, to w: inout BSATNWriter) {
-        w.write(4 as UInt8)
+        let failure: String?
         switch u.status {
-        case .committed: w.write(0 as UInt8)
-        case .failed(let m):
-            w.write(1 as UInt8)
-            w.write(m)
+        case .committed: failure = nil
+        case .failed(let m): failure = m
         }
-        w.write(u.timestamp.microsSinceUnixEpoch)
-        u.callerIdentity.encode(to: &w)
-        w.write(u.callerConnectionId.value)
-        w.write(u.reducerCall.reducerName)
-        w.writeBytes(u.reducerCall.args)
-        w.write(u.reducerCall.requestId)
+        writeTransactionHeader(
+            failure: failure, timestamp: u.timestamp, caller: u.callerIdentity, connection: u.callerConnectionId,
+            reducerName: u.reducerCall.reducerName, args: u.reducerCall.args, requestId: u.reducerCall.requestId, to: &w)
+    }
+
+    /// ``writeTransactionHeader(_:to:)`` from the message's parts (`failure` nil: committed).
+    public static func writeTransactionHeader(
+        failure: String?, timestamp: Timestamp, caller: Identity, connection: ConnectionId, reducerName: String,
+        args: [UInt8], requestId: UInt32, to w: inout BSATNWriter
+    ) {
+        w.write(4 as UInt8)
+        if let failure {
+            w.write(1 as UInt8)
+            w.write(failure)
+        } else {
+            w.write(0 as UInt8)
+        }
+        w.write(timestamp.microsSinceUnixEpoch)
+        caller.encode(to: &w)
+        w.write(connection.value)
+        w.write(reducerName)
+        w.writeBytes(args)
+        w.write(requestId)
     }
 
     static func writeRows(_ rows: [[UInt8]], to w: inout BSATNWriter) {

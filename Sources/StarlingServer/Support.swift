@@ -2,10 +2,16 @@ import StarlingTypes
 
 extension Duration {
     /// Whole microseconds (negative durations count as zero).
-    var wholeMicroseconds: UInt64 { UInt64(max(0, components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000)) }
+    var wholeMicroseconds: UInt64 {
+        let c = components  // one 128-bit division, not one per field
+        return UInt64(max(0, c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000))
+    }
 
     /// Whole nanoseconds.
-    var wholeNanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+    var wholeNanoseconds: Int64 {
+        let c = components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
 }
 
 extension ConnectionId {

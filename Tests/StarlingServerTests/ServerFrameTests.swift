@@ -25,6 +25,26 @@ import Testing
         }
     }
 
+    /// Frames appended one after another into one buffer (a client's replies of a batch) decode in order.
+    @Test func framesAppendedToOneBufferDecodeInOrder() throws {
+        let lengths = [0, 5, 125, 126, 300, 65_535, 65_536, 3]
+        var buffer = ByteBufferAllocator().buffer(capacity: 16)
+        for (i, n) in lengths.enumerated() {
+            let payload = [UInt8](repeating: UInt8(i), count: n)
+            payload.withUnsafeBytes { ServerFrame.append($0, format: i % 2 == 0 ? .bsatn : .json, to: &buffer) }
+        }
+        #expect(buffer.readableBytes == lengths.reduce(0) { $0 + ServerFrame.size(payloadLength: $1) })
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)))
+        try channel.writeInbound(buffer)
+        for (i, n) in lengths.enumerated() {
+            let frame = try #require(try channel.readInbound(as: WebSocketFrame.self))
+            #expect(frame.opcode == (i % 2 == 0 ? .binary : .text))
+            #expect(Array(buffer: frame.data) == [UInt8](repeating: UInt8(i), count: n))
+        }
+        #expect(try channel.readInbound(as: WebSocketFrame.self) == nil)
+        _ = try channel.finish()
+    }
+
     @Test func headerSizesAreMinimal() {
         #expect(ServerFrame.make([UInt8](repeating: 0, count: 125), format: .bsatn).readableBytes == 125 + 2)
         #expect(ServerFrame.make([UInt8](repeating: 0, count: 126), format: .bsatn).readableBytes == 126 + 4)

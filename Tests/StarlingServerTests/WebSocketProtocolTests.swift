@@ -65,6 +65,14 @@ import Testing
         guard case .oneOffQueryResponse(3, nil, let tables, _) = try await Self.next(&ai) else { throw TestFailure("no OneOffQueryResponse") }
         let count = try AlgebraicValue.decode(.product(tables[0].rowType), from: tables[0].rows[0])
         #expect(tables[0].schema.map(\.name) == ["n"] && count == .product([.u64(3)]), "\(count)")
+        // No subscriptions left: a BSATN caller's reply is written from the call's parts; it decodes as the full message.
+        var addArgs = BSATNWriter()
+        addArgs.write("d")
+        addArgs.write(UInt32(1))
+        try await a.send(binary: ClientMessage.callReducer(requestId: 14, reducer: "add_players", args: .bsatn(addArgs.bytes)).bsatn)
+        guard case .transactionUpdate(let own) = try await Self.next(&ai) else { throw TestFailure("no reply to A's call") }
+        #expect(own.status == .committed && own.tables.isEmpty && own.callerIdentity.hexString == ownerId)
+        #expect(own.reducerCall == ReducerCallInfo(reducerName: "add_players", args: addArgs.bytes, requestId: 14))
 
         // Errors: duplicate query id, unknown table, bad SQL in a one-off query.
         try await b.send(text: #"{"Subscribe": {"request_id": 4, "query_id": 1, "query_strings": ["SELECT * FROM nowhere"]}}"#)

@@ -75,20 +75,18 @@ extension DatabaseHost {
         _ result: CallResult, _ db: ModuleDatabase, caller: Identity, connection: ConnectionId, args: [UInt8],
         requestId: UInt32, callerSession: ClientSession?
     ) {
+        guard let delta = result.delta, !subscriptions.isEmpty else {
+            // No query can have changed: only the caller hears of the transaction.
+            if let callerSession {
+                reply(result, caller: caller, connection: connection, args: args, requestId: requestId, to: callerSession)
+            }
+            return
+        }
         let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
         var message = TransactionUpdate(
             status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
             reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
             executionMicros: result.duration.wholeMicroseconds)
-        guard let delta = result.delta, !subscriptions.isEmpty else {
-            // No query can have changed: only the caller hears of the transaction.
-            if let callerSession {
-                message.reducerCall.requestId = requestId
-                var none = UpdateFragments(updates: [], render: render)
-                deliverOwn(message, tables: [], &none, to: callerSession, offset: result.offset)
-            }
-            return
-        }
         let start = ContinuousClock.now
         let changes = TxChanges(delta)
         let updates = db.store.read { tx in
@@ -134,6 +132,32 @@ extension DatabaseHost {
             deliver(bytes, to: session, offset: result.offset)
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
+    }
+
+    /// The caller's TransactionUpdate when no query changed (no table updates): BSATN is written
+    /// from the result's parts, the hot path of every reducer call with no subscribers.
+    private func reply(
+        _ result: CallResult, caller: Identity, connection: ConnectionId, args: [UInt8], requestId: UInt32,
+        to session: ClientSession
+    ) {
+        let micros = result.duration.wholeMicroseconds
+        guard session.format == .bsatn else {
+            let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
+            let message = TransactionUpdate(
+                status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
+                reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: requestId), tables: [],
+                executionMicros: micros)
+            var none = UpdateFragments(updates: [], render: render)
+            deliverOwn(message, tables: [], &none, to: session, offset: result.offset)
+            return
+        }
+        scratch.removeAll()
+        ServerMessage.writeTransactionHeader(
+            failure: result.outcome.message, timestamp: result.timestamp, caller: caller, connection: connection,
+            reducerName: result.reducer, args: args, requestId: requestId, to: &scratch)
+        scratch.writeLength(0)
+        scratch.write(micros)
+        scratch.withBytes { deliver(payload: $0, format: .bsatn, to: session, offset: result.offset) }
     }
 
     /// ``broadcast(_:_:caller:connection:args:requestId:callerSession:)`` when one shared query changed (the

@@ -27,18 +27,26 @@ enum ServerFrame {
     /// Appends a frame carrying `payload` to `buffer`.
     static func append(_ payload: UnsafeRawBufferPointer, format: WireFormat, to buffer: inout ByteBuffer) {
         let n = payload.count
-        buffer.reserveCapacity(minimumWritableBytes: size(payloadLength: n))
-        buffer.writeInteger(UInt8(format == .json ? 0x81 : 0x82))  // FIN + text/binary opcode
-        if n < 126 {
-            buffer.writeInteger(UInt8(n))
-        } else if n <= Int(UInt16.max) {
-            buffer.writeInteger(UInt8(126))
-            buffer.writeInteger(UInt16(n))
-        } else {
-            buffer.writeInteger(UInt8(127))
-            buffer.writeInteger(UInt64(n))
+        let total = size(payloadLength: n)
+        // One buffer operation for the whole frame (each NIO write call has its own checks).
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+            out[0] = format == .json ? 0x81 : 0x82  // FIN + text/binary opcode
+            let header: Int
+            if n < 126 {
+                out[1] = UInt8(n)
+                header = 2
+            } else if n <= Int(UInt16.max) {
+                out[1] = 126
+                out.storeBytes(of: UInt16(n).bigEndian, toByteOffset: 2, as: UInt16.self)
+                header = 4
+            } else {
+                out[1] = 127
+                out.storeBytes(of: UInt64(n).bigEndian, toByteOffset: 2, as: UInt64.self)
+                header = 10
+            }
+            if n > 0 { (out.baseAddress! + header).copyMemory(from: payload.baseAddress!, byteCount: n) }
+            return total
         }
-        buffer.writeBytes(payload)
     }
 }
 
