@@ -82,11 +82,7 @@ extension DatabaseHost {
             }
             return
         }
-        let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
-        var message = TransactionUpdate(
-            status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
-            reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: 0), tables: [],
-            executionMicros: result.duration.wholeMicroseconds)
+        var message = Self.update(result, caller: caller, connection: connection, args: args, requestId: 0)
         let start = ContinuousClock.now
         let changes = TxChanges(delta)
         let updates = db.store.read { tx in
@@ -116,19 +112,19 @@ extension DatabaseHost {
         // and one buffer shared by all their writes.
         var built: [MessageKey: ByteBuffer] = [:]
         for (session, seen) in ordered {
-            let isCaller = session === callerSession
+            if session === callerSession {
+                message.reducerCall.requestId = requestId
+                deliverOwn(message, tables: fragments.tables(seen), &fragments, to: session, offset: result.offset)
+                message.reducerCall.requestId = 0
+                continue
+            }
             let key = MessageKey(format: session.format, seen: seen)
-            if !isCaller, let bytes = built[key] {
+            if let bytes = built[key] {
                 deliver(bytes, to: session, offset: result.offset)
                 continue
             }
-            message.reducerCall.requestId = isCaller ? requestId : 0
-            if isCaller {
-                deliverOwn(message, tables: fragments.tables(seen), &fragments, to: session, offset: result.offset)
-                continue
-            }
             let bytes = encode(message, tables: fragments.tables(seen), &fragments, format: session.format)
-            if !isCaller { built[key] = bytes }
+            built[key] = bytes
             deliver(bytes, to: session, offset: result.offset)
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
@@ -140,14 +136,9 @@ extension DatabaseHost {
         _ result: CallResult, caller: Identity, connection: ConnectionId, args: [UInt8], requestId: UInt32,
         to session: ClientSession
     ) {
-        let micros = result.duration.wholeMicroseconds
         guard session.format == .bsatn else {
-            let status: UpdateStatus = result.outcome.message.map { .failed($0) } ?? .committed
-            let message = TransactionUpdate(
-                status: status, timestamp: result.timestamp, callerIdentity: caller, callerConnectionId: connection,
-                reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: requestId), tables: [],
-                executionMicros: micros)
             var none = UpdateFragments(updates: [], render: render)
+            let message = Self.update(result, caller: caller, connection: connection, args: args, requestId: requestId)
             deliverOwn(message, tables: [], &none, to: session, offset: result.offset)
             return
         }
@@ -156,8 +147,19 @@ extension DatabaseHost {
             failure: result.outcome.message, timestamp: result.timestamp, caller: caller, connection: connection,
             reducerName: result.reducer, args: args, requestId: requestId, to: &scratch)
         scratch.writeLength(0)
-        scratch.write(micros)
+        scratch.write(result.duration.wholeMicroseconds)
         scratch.withBytes { deliver(payload: $0, format: .bsatn, to: session, offset: result.offset) }
+    }
+
+    /// The TransactionUpdate of a call's result, without table updates.
+    private static func update(
+        _ result: CallResult, caller: Identity, connection: ConnectionId, args: [UInt8], requestId: UInt32
+    ) -> TransactionUpdate {
+        TransactionUpdate(
+            status: result.outcome.message.map { .failed($0) } ?? .committed, timestamp: result.timestamp,
+            callerIdentity: caller, callerConnectionId: connection,
+            reducerCall: ReducerCallInfo(reducerName: result.reducer, args: args, requestId: requestId), tables: [],
+            executionMicros: result.duration.wholeMicroseconds)
     }
 
     /// ``broadcast(_:_:caller:connection:args:requestId:callerSession:)`` when one shared query changed (the

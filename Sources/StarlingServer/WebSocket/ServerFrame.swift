@@ -31,20 +31,16 @@ enum ServerFrame {
         // One buffer operation for the whole frame (each NIO write call has its own checks).
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
             out[0] = format == .json ? 0x81 : 0x82  // FIN + text/binary opcode
-            let header: Int
             if n < 126 {
                 out[1] = UInt8(n)
-                header = 2
             } else if n <= Int(UInt16.max) {
                 out[1] = 126
                 out.storeBytes(of: UInt16(n).bigEndian, toByteOffset: 2, as: UInt16.self)
-                header = 4
             } else {
                 out[1] = 127
                 out.storeBytes(of: UInt64(n).bigEndian, toByteOffset: 2, as: UInt64.self)
-                header = 10
             }
-            if n > 0 { (out.baseAddress! + header).copyMemory(from: payload.baseAddress!, byteCount: n) }
+            if n > 0 { (out.baseAddress! + (total - n)).copyMemory(from: payload.baseAddress!, byteCount: n) }
             return total
         }
     }
