@@ -48,7 +48,12 @@ public final class ModuleHost {
         try Self.checkImports(module)
         try Self.checkMemoryExport(module)
         self.module = module
-        engine = Engine(configuration: EngineConfiguration(stackSize: limits.stackBytes, fuelMetering: true))
+        // Software bounds checks rather than guard pages: with guard pages every call into the
+        // module saves the signal mask (a syscall) for its trap handler, and each instance reserves
+        // 4 GiB of address space. Measured here (`starling-bench module`, 16 alternating runs): the
+        // bank's transfer 12% and an empty reducer 20% faster per call with software checks.
+        engine = Engine(
+            configuration: EngineConfiguration(stackSize: limits.stackBytes, memoryBoundsChecking: .software, fuelMetering: true))
         stack = ExecutionStack(engine: engine)
         context = HostContext(log: log, databaseIdentity: databaseIdentity, limits: limits)
         let instance = try Self.instantiate(module, engine: engine, context: context, limits: limits)

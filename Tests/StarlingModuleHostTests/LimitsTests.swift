@@ -119,4 +119,36 @@ import Testing
         #expect(try h.rows("t").isEmpty)
         #expect(try h.run("add", [.u32(5)]) == .success)
     }
+
+    /// Memory is bounds-checked in software (no guard pages): loads and stores past the end of the
+    /// module's memory, by one byte or far out, trap and roll back; the host carries on.
+    @Test(arguments: ["(i32.load (i32.const 65533))", "(i32.load (i32.const -4))", "(i64.load offset=65535 (i32.const 1))"])
+    func loadsOutsideMemoryTrap(access: String) throws {
+        let body = """
+            (drop (call $table_id_from_name {{t}} (i32.const 16)))
+            (drop (call $insert (i32.load (i32.const 16)) (i32.const 0) (i32.const 4)))
+            (drop \(access))
+            (i32.const 0)
+            """
+        let h = try Harness(fixture(bad: body))
+        let outcome = try h.run("bad")
+        guard case .trapped(let message) = outcome else {
+            Issue.record("expected a trap, got \(outcome)")
+            return
+        }
+        #expect(message.contains("out of bounds"), "\(message)")
+        #expect(try h.rows("t").isEmpty)
+        #expect(try h.run("add", [.u32(6)]) == .success)
+        #expect(try h.rows("t") == [[.u32(6)]])
+    }
+
+    @Test func storeOnePastTheEndTraps() throws {
+        let h = try Harness(fixture(bad: "(i32.store (i32.const 65533) (i32.const 7)) (i32.const 0)"))
+        guard case .trapped(let message) = try h.run("bad") else {
+            Issue.record("expected a trap")
+            return
+        }
+        #expect(message.contains("out of bounds"), "\(message)")
+        #expect(try h.run("add", [.u32(7)]) == .success)
+    }
 }

@@ -119,13 +119,15 @@ extension DatabaseHost {
                 continue
             }
             let key = MessageKey(format: session.format, seen: seen)
-            if let bytes = built[key] {
-                deliver(bytes, to: session, offset: result.offset)
-                continue
+            let bytes: ByteBuffer
+            if let shared = built[key] {
+                bytes = shared
+            } else {
+                bytes = encode(message, tables: fragments.tables(seen), &fragments, format: session.format)
+                built[key] = bytes
             }
-            let bytes = encode(message, tables: fragments.tables(seen), &fragments, format: session.format)
-            built[key] = bytes
             deliver(bytes, to: session, offset: result.offset)
+            handOverIfLarge()
         }
         if !updates.isEmpty { metrics.fanOut.recordNanoseconds((ContinuousClock.now - start).wholeNanoseconds) }
     }
@@ -182,14 +184,25 @@ extension DatabaseHost {
         var built: [(format: WireFormat, count: Int, bytes: ByteBuffer)] = []
         for (id, sub) in subscribers where id != callerSession?.connectionId && !sub.session.outlet.isClosing {
             let format = sub.session.format
+            let bytes: ByteBuffer
             if let i = built.firstIndex(where: { $0.format == format && $0.count == sub.count }) {
-                deliver(built[i].bytes, to: sub.session, offset: offset)
-                continue
+                bytes = built[i].bytes
+            } else {
+                bytes = encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
+                built.append((format, sub.count, bytes))
             }
-            let bytes = encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
-            built.append((format, sub.count, bytes))
             deliver(bytes, to: sub.session, offset: offset)
+            handOverIfLarge()
         }
+    }
+
+    /// Hands the frames queued so far to the event loops once a fan-out has queued
+    /// ``Outbox/earlyHandover`` clients, so that the loops write to the first subscribers while
+    /// the worker queues the rest. Not when replies wait for an fsync (`every-commit`): that wait
+    /// is once per batch, at its end.
+    private func handOverIfLarge() {
+        guard outbox.clientCount >= Outbox.earlyHandover, commitlog?.fsyncPolicy != .everyCommit else { return }
+        outbox.flush()
     }
 
     /// One client's TransactionUpdate frame in `format`, with the table updates `tables`.

@@ -14,6 +14,9 @@ final class ClientOutlet: Sendable {
     /// Bytes queued for this client and not yet written to its socket.
     let queuedBytes = Atomic<Int>(0)
     private let closing = Atomic<Bool>(false)
+    /// The channel's writability as of its last change (kept by the session handler on the event
+    /// loop, so writing to many clients reads this field instead of each channel's state).
+    private let writable = Atomic<Bool>(true)
     /// The channel's event loop, and its identity (``Outbox`` groups frames by it).
     let loop: any EventLoop
     let loopID: ObjectIdentifier
@@ -31,6 +34,12 @@ final class ClientOutlet: Sendable {
         self.frames = NIOLoopBound(frames, eventLoop: channel.eventLoop)
         self.format = format
     }
+
+    /// Whether the channel takes writes without queueing past its high-water mark.
+    var isWritable: Bool { writable.load(ordering: .relaxed) }
+
+    /// On the event loop, when the channel's writability changed.
+    func writabilityChanged(_ isWritable: Bool) { writable.store(isWritable, ordering: .relaxed) }
 
     /// Whether ``close(code:reason:)`` was called.
     var isClosing: Bool { closing.load(ordering: .relaxed) }

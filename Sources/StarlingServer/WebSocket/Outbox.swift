@@ -46,8 +46,12 @@ struct Outbox {
 
     /// The initial capacity of a client's own buffer: room for a batch of 16 typical replies.
     static let ownBufferSize = 2048
+    /// How many clients' frames a large fan-out queues before handing them over mid-batch.
+    static let earlyHandover = 128
 
     private var work: [LoopWork] = []
+    /// Clients with frames in this batch.
+    private(set) var clientCount = 0
     /// Numbers batches, so an outlet can tell whether it already has frames in this one.
     private var batch: UInt64 = 1
     /// A client whose queued bytes pass this is disconnected as a slow consumer.
@@ -127,6 +131,7 @@ struct Outbox {
         outlet.outboxBatch.store(batch, ordering: .relaxed)
         outlet.outboxSlot.store(l << 32 | work[l].clients.count, ordering: .relaxed)
         work[l].clients.append(delivery)
+        clientCount += 1
     }
 
     /// The position of the share of the event loop `id` in `work` (a batch touches a few loops).
@@ -156,6 +161,7 @@ struct Outbox {
             }
         }
         work.removeAll(keepingCapacity: true)
+        clientCount = 0
         batch &+= 1
     }
 
@@ -166,7 +172,7 @@ struct Outbox {
     private static func write(_ clients: [Delivery]) {
         for d in clients {
             let context = d.outlet.frames.value
-            let backedUp = !context.channel.isWritable
+            let backedUp = !d.outlet.isWritable
             var last = d.first
             for frame in d.more {
                 context.write(NIOAny(last), promise: nil)
