@@ -28,4 +28,30 @@ import Testing
             #expect(fuel > 0)
         }
     }
+
+    /// Error messages and log lines are written as bytes (`MessageText`), not built as `String`s:
+    /// an interpolated integer cost ~4,000 fuel through the standard library's `description`.
+    @Test func errorMessagesAndLogLinesAreCheap() throws {
+        let m = try LoadedModule("Tests/StarlingModuleSDKTests/Fixtures/sdk-costs")
+        let cases: [(reducer: String, args: [any BSATNCodable], outcome: ReducerOutcome, ceiling: UInt64)] = [
+            ("fail_plain", [], .failed("insufficient funds"), 260),  // measured 214 (474 as a String)
+            ("fail_one_int", [Int64(-1_234_567)], .failed("got -1234567"), 2_100),  // 1,823 (4,427)
+            (
+                "fail_three_ints", [UInt64(42), Int64(0), Int64(1)], .failed("insufficient funds: account 42 holds 0, needs 1"),
+                4_150  // 3,604 (15,549)
+            ),
+            ("log_one_int", [UInt64(100_000)], .success, 2_700),  // 2,330 (7,472)
+        ]
+        for c in cases {
+            _ = try m.call(c.reducer, c.args)
+            #expect(try m.call(c.reducer, c.args) == c.outcome)
+            let fuel = m.host.lastCallFuel
+            print("SDK cost \(c.reducer): \(fuel) fuel")
+            #expect(fuel <= c.ceiling, "\(c.reducer) used \(fuel) fuel; ceiling \(c.ceiling)")
+        }
+        #expect(m.messages.last == "opened 100000 accounts")
+        // Every kind of value an interpolation takes, and text that is not ASCII.
+        let mixed = try m.call("fail_mixed", [Int8(-128), UInt16(65_535), true, "naïve"])
+        #expect(mixed == .failed("-128|65535|true|naïve|-9223372036854775808|18446744073709551615|0|é"))
+    }
 }

@@ -3,8 +3,18 @@
 /// Why a reducer failed. Throwing one rolls the reducer's transaction back and reports `message`
 /// to the caller.
 public struct ReducerError: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The message's UTF-8 bytes (what the host receives).
+    public var utf8: [UInt8]
+    /// The message.
+    public var message: String {
+        get { String(decoding: utf8, as: UTF8.self) }
+        set { utf8 = Array(newValue.utf8) }
+    }
+    /// `ReducerError("no such account: \(id)")`: the message is written without building a `String`
+    /// (see ``MessageText``).
+    public init(_ message: MessageText) { utf8 = message.utf8 }
+    @_disfavoredOverload
+    public init(_ message: String) { utf8 = Array(message.utf8) }
 }
 
 /// What a reducer knows about its call, and its handle to the database.

@@ -22,6 +22,7 @@ public func __starlingInvokeReducer(
         Scratch.registerArgs(buffer)
     }
     var r = BSATNReader(UnsafeRawBufferPointer(args))
+    Scratch.text.removeAll()
     do throws(ReducerError) {
         try body(ctx, &r)
     } catch {
@@ -48,7 +49,7 @@ func argumentError(_ name: StaticString, _ error: BSATNError) -> ReducerError {
 }
 
 private func fail(_ error: ReducerError) -> Int32 {
-    _ = withUTF8(error.message) { _reducerError($0, $1) }
+    _ = error.utf8.withUnsafeBufferPointer { _reducerError($0.baseAddress, UInt32($0.count)) }
     return 1
 }
 

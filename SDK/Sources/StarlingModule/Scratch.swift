@@ -5,6 +5,8 @@ enum Scratch {
     nonisolated(unsafe) private static var writer: BSATNWriter? = nil
     nonisolated(unsafe) private static var rowBuffer: UnsafeMutableRawBufferPointer? = nil
     nonisolated(unsafe) private static var argsBuffer: UnsafeMutableRawBufferPointer? = nil
+    /// Where error messages and log lines are built (see ``MessageText``).
+    nonisolated(unsafe) static var text = TextStack()
 
     /// Encodes with a reused writer (nested uses get a fresh one).
     @inline(__always)

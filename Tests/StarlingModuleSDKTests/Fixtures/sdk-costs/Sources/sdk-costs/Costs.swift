@@ -33,3 +33,14 @@ func rawThree(_ s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64, _ c0: UInt
 func describeRawThree() {
     __starlingDescribeReducer("raw3", [ColumnItem("a", .u64), ColumnItem("b", .u64), ColumnItem("c", .i64)], .none)
 }
+
+// Error paths: a literal message, and messages with integers interpolated.
+@Reducer func failPlain(ctx: ReducerContext) throws(ReducerError) { throw ReducerError("insufficient funds") }
+@Reducer func failOneInt(ctx: ReducerContext, a: Int64) throws(ReducerError) { throw ReducerError("got \(a)") }
+@Reducer func failThreeInts(ctx: ReducerContext, a: UInt64, b: Int64, c: Int64) throws(ReducerError) {
+    throw ReducerError("insufficient funds: account \(a) holds \(b), needs \(c)")
+}
+@Reducer func logOneInt(ctx: ReducerContext, a: UInt64) { Log.info("opened \(a) accounts") }
+@Reducer func failMixed(ctx: ReducerContext, a: Int8, b: UInt16, c: Bool, d: String) throws(ReducerError) {
+    throw ReducerError("\(a)|\(b)|\(c)|\(d)|\(Int64.min)|\(UInt64.max)|\(0)|é")
+}
