@@ -35,12 +35,12 @@ import Testing
         let m = try LoadedModule("Tests/StarlingModuleSDKTests/Fixtures/sdk-costs")
         let cases: [(reducer: String, args: [any BSATNCodable], outcome: ReducerOutcome, ceiling: UInt64)] = [
             ("fail_plain", [], .failed("insufficient funds"), 260),  // measured 214 (474 as a String)
-            ("fail_one_int", [Int64(-1_234_567)], .failed("got -1234567"), 2_100),  // 1,823 (4,427)
+            ("fail_one_int", [Int64(-1_234_567)], .failed("got -1234567"), 1_800),  // 1,588 (4,427)
             (
                 "fail_three_ints", [UInt64(42), Int64(0), Int64(1)], .failed("insufficient funds: account 42 holds 0, needs 1"),
-                4_150  // 3,604 (15,549)
+                2_350  // 2,063 (15,549)
             ),
-            ("log_one_int", [UInt64(100_000)], .success, 2_700),  // 2,330 (7,472)
+            ("log_one_int", [UInt64(100_000)], .success, 1_850),  // 1,624 (7,472)
         ]
         for c in cases {
             _ = try m.call(c.reducer, c.args)
