@@ -30,8 +30,8 @@ public struct MessageText: ExpressibleByStringInterpolation, Sendable {
         /// Where this text starts in the scratch stack.
         let start: Int
 
-        // Out of line: messages are built on error paths, and inlined text code made a reducer's
-        // success path ~200 fuel slower (register pressure) without running.
+        // Out of line: messages are built on error paths, and inlined, this code made the bank's
+        // `transfer` success path ~200 fuel slower without ever running (measured).
         @inline(never)
         public init(literalCapacity: Int, interpolationCount: Int) {
             start = Scratch.text.count
