@@ -45,18 +45,16 @@ public enum Log {
 
     /// Writes one log line at `level`.
     public static func write(_ level: Level, _ message: String, _ file: StaticString, _ line: UInt) {
-        withUTF8(message) { msg, msgLen in
-            _log(level.rawValue, file.utf8Start, UInt32(file.utf8CodeUnitCount), UInt32(truncatingIfNeeded: line), msg, msgLen)
-        }
+        withUTF8(message) { emit(level, $0, $1, file, line) }
     }
 
     /// Writes one log line at `level` from the message's UTF-8 bytes.
     public static func write(_ level: Level, _ utf8: [UInt8], _ file: StaticString, _ line: UInt) {
-        utf8.withUnsafeBufferPointer { msg in
-            _log(
-                level.rawValue, file.utf8Start, UInt32(file.utf8CodeUnitCount), UInt32(truncatingIfNeeded: line), msg.baseAddress,
-                UInt32(msg.count))
-        }
+        utf8.withUnsafeBufferPointer { emit(level, $0.baseAddress, UInt32($0.count), file, line) }
+    }
+
+    private static func emit(_ level: Level, _ msg: UnsafePointer<UInt8>?, _ count: UInt32, _ file: StaticString, _ line: UInt) {
+        _log(level.rawValue, file.utf8Start, UInt32(file.utf8CodeUnitCount), UInt32(truncatingIfNeeded: line), msg, count)
     }
 
     /// Runs `body` and logs how long it took (host clock) under `name`.

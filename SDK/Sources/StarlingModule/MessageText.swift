@@ -20,9 +20,6 @@ public struct MessageText: ExpressibleByStringInterpolation, Sendable {
         utf8 = stringInterpolation.take()
     }
 
-    /// The text as a `String`.
-    public var string: String { String(decoding: utf8, as: UTF8.self) }
-
     /// Collects the literal parts and interpolated values of a ``MessageText`` literal at the end
     /// of ``Scratch/text`` (no allocation once warm); the text takes them when it is made.
     public struct Interpolation: StringInterpolationProtocol {
