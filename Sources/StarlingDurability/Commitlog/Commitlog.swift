@@ -65,9 +65,7 @@ public final class Commitlog: Sendable {
             storage: storage, nextOffset: nextOffset, policy: fsyncPolicy, maxSegmentSize: maxSegmentSize)
         let box = UncheckedBox(appender)
         let core = core
-        let thread = Thread { core.runWriter(appender: box.value) }
-        thread.name = "starling-commitlog"
-        thread.start()
+        NamedThread.start("commitlog") { core.runWriter(appender: box.value) }
     }
 
     /// Recovers the log in `storage` (see `CommitlogReader.recover`), then opens a writer after

@@ -64,7 +64,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         rowSecurity = Self.rowSecurity(db)
         // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
         db.database.defersDurabilityWait = true
-        worker = DatabaseWorker(db, name: "starling.db.\(name)", observer: self)
+        worker = DatabaseWorker(db, name: "db.\(name)", observer: self)
     }
 
     /// The database's current description.
@@ -132,7 +132,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         outbox.flush()
         if let log = commitlog, let wait = confirmedHeld.values.compactMap({ $0.held.last?.offset }).max() {
             if watcher == nil {
-                watcher = DurabilityWatcher(log: log, name: "starling.durable.\(name)") { [weak self] in self?.submit { _ in } }
+                watcher = DurabilityWatcher(log: log, name: "durable.\(name)") { [weak self] in self?.submit { _ in } }
             }
             watcher?.request(wait)
         }

@@ -14,9 +14,7 @@ final class DurabilityWatcher: @unchecked Sendable {
     init(log: Commitlog, name: String, onDurable: @escaping @Sendable () -> Void) {
         self.log = log
         self.onDurable = onDurable
-        let thread = Thread { [self] in loop() }
-        thread.name = name
-        thread.start()
+        NamedThread.start(name) { [self] in loop() }
     }
 
     /// Asks to be told once `offset` is durable.

@@ -1,0 +1,33 @@
+import CStarlingSupport
+import Foundation
+
+/// Starts threads whose names the kernel knows, so `top -H`, `perf` and `/proc/PID/task/*/comm`
+/// (and the load generator's per-thread CPU figures) show them: on Linux, Foundation's
+/// `Thread.name` stays inside Foundation.
+public enum NamedThread {
+    /// The longest name the kernel keeps, in bytes.
+    public static let maxKernelNameBytes = 15
+
+    /// Starts a thread named `name` (the kernel keeps its first 15 bytes) running `body`.
+    public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let kernelName = kernelName(name)
+        let thread = Thread {
+            starling_name_thread(kernelName)
+            body()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// `name` cut to whole characters within ``maxKernelNameBytes`` bytes.
+    static func kernelName(_ name: String) -> String {
+        var out = ""
+        var bytes = 0
+        for c in name.unicodeScalars {
+            bytes += String(c).utf8.count
+            if bytes > maxKernelNameBytes { break }
+            out.unicodeScalars.append(c)
+        }
+        return out
+    }
+}
