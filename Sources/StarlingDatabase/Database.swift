@@ -52,7 +52,8 @@ public final class Database {
     let retentionPins = RetentionPins()
     /// With `every-commit`, whether ``commit(_:reducer:timestamp:)`` leaves the wait for the fsync
     /// to the caller (``waitUntilDurable()``), so one fsync covers a whole batch of commits
-    /// (group commit by a server that acknowledges a batch at once).
+    /// (group commit by a server that acknowledges a batch at once). Such commits do not start the
+    /// log's write either: the caller's wait does, or ``writeDeferredCommits()`` when nobody waits.
     public var defersDurabilityWait = false
 
     init(store: Datastore, log: Commitlog?, recovery: RecoveryReport, directory: String?) {
@@ -171,7 +172,8 @@ public final class Database {
         let offset: UInt64, size: Int
         do {
             // Encoded straight into the log's queue: no buffer of its own per transaction.
-            (offset, size) = try log.append { record.encode(to: &$0) }
+            let grouped = log.fsyncPolicy == .everyCommit && defersDurabilityWait
+            (offset, size) = try log.append(wakingWriter: !grouped) { record.encode(to: &$0) }
             if log.fsyncPolicy == .everyCommit && !defersDurabilityWait { try log.waitUntilDurable(offset) }
         } catch {
             let e = DatabaseError(
@@ -185,6 +187,10 @@ public final class Database {
         if snapshotEvery != nil || snapshotEveryBytes != nil || inFlightSnapshot != nil { snapshotIfDue(after: offset) }
         return (delta, offset)
     }
+
+    /// Starts writing the commits made with ``defersDurabilityWait`` that nobody waits for (the
+    /// end of a server batch that sends no replies), without waiting.
+    public func writeDeferredCommits() { log?.wakeWriter() }
 
     /// Waits until everything committed so far is durable under the log's policy (with
     /// `every-commit`: fsynced). Returns at once for an in-memory database.

@@ -81,6 +81,34 @@ struct CommitlogWriterTests {
         #expect(counting2.syncs.load(ordering: .relaxed) * 20 < 16_000)
     }
 
+    @Test func recordsAppendedWithoutWakingTheWriterShareOneRound() throws {
+        let counting = CountingStorage(MemorySegmentStorage())
+        let log = try Commitlog(storage: counting, nextOffset: 0, fsyncPolicy: .everyCommit)
+        func payloads(_ range: Range<Int>) throws {
+            for seq in range {
+                try log.append(wakingWriter: false) { w in Self.payload(thread: 0, seq: seq).withUnsafeBytes { w.writeRaw($0) } }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.05)  // the writer is waiting for work (it takes what it finds queued)
+        try payloads(0..<10)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(counting.syncs.load(ordering: .relaxed) == 0, "the writer waits for the group to end")
+        #expect(log.durableOffset == nil)
+        // A wait starts the round: one write and one fsync for the ten.
+        try log.waitUntilDurable(9)
+        #expect(counting.syncs.load(ordering: .relaxed) == 1)
+        #expect(counting.writes.load(ordering: .relaxed) == 1)
+        // So does waking the writer, for a group nobody waits for.
+        try payloads(10..<15)
+        log.wakeWriter()
+        let deadline = Date().addingTimeInterval(5)
+        while log.durableOffset != 14 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(log.durableOffset == 14)
+        #expect(counting.syncs.load(ordering: .relaxed) == 2)
+        try log.close()
+        Self.checkAllPresent(try recoverAll(counting).records, threads: 1, perThread: 15)
+    }
+
     @Test func policiesAgainstACrash() throws {
         let payloads = (0..<100).map { testPayload($0, size: 50) }
         // every-commit: acknowledged means fsynced, so it survives a crash.

@@ -100,12 +100,19 @@ public final class Commitlog: Sendable {
     ///
     /// - Throws: `.invalidArgument` for a payload of 4 GiB or more or a throwing `encode`,
     ///   `.closed` after `close`, or the I/O error that failed the log.
+    ///
+    /// With `wakingWriter: false` the writer is not woken for the record: the caller groups
+    /// records and wakes it once for the group (``wakeWriter()``, or any wait or flush), so one
+    /// write and one fsync cover them all instead of the first record's round starting alone.
     @discardableResult
     public func append<E: Error>(
-        encoding encode: (inout BSATNWriter) throws(E) -> Void
+        wakingWriter: Bool = true, encoding encode: (inout BSATNWriter) throws(E) -> Void
     ) throws(CommitlogError) -> (offset: UInt64, size: Int) {
-        try core.append(encode)
+        try core.append(wakingWriter: wakingWriter, encode)
     }
+
+    /// Wakes the writer for records appended without waking it.
+    public func wakeWriter() { core.wakeWriter() }
 
     /// Appends `payload` and returns its offset once it is durable (per the policy).
     @discardableResult
@@ -243,7 +250,7 @@ final class CommitlogCore: Sendable {
     func durable(_ s: WriterState) -> UInt64? { policy == .off ? s.written : s.synced }
 
     func append<E: Error>(
-        _ encode: (inout BSATNWriter) throws(E) -> Void
+        wakingWriter: Bool = true, _ encode: (inout BSATNWriter) throws(E) -> Void
     ) throws(CommitlogError) -> (offset: UInt64, size: Int) {
         try sync.withLock { (s) throws(CommitlogError) -> (offset: UInt64, size: Int) in
             if let f = s.failure { throw f }
@@ -252,12 +259,19 @@ final class CommitlogCore: Sendable {
             let offset = s.nextOffset
             s.nextOffset += 1
             // The writer only waits with an empty queue.
-            if s.pending.count == 1 { sync.signal(sync.work) }
+            if wakingWriter && s.pending.count == 1 { sync.signal(sync.work) }
             return (offset, size)
         }
     }
 
+    func wakeWriter() {
+        sync.withLock { s in
+            if !s.pending.isEmpty { sync.signal(sync.work) }
+        }
+    }
+
     func waitUntilDurable(_ offset: UInt64) throws(CommitlogError) {
+        wakeWriter()  // records appended without waking the writer may be the ones awaited
         try sync.withLock(
             waitingOn: sync.done,
             until: { s in

@@ -127,7 +127,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     }
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
-        if !outbox.isEmpty { awaitDurability(db) }
+        // With every-commit the batch's commits are written and fsynced once, now.
+        if outbox.isEmpty { db.database.writeDeferredCommits() } else { awaitDurability(db) }
         if !confirmedHeld.isEmpty { releaseConfirmed() }
         outbox.flush()
         if let log = commitlog, let wait = confirmedHeld.values.compactMap({ $0.held.last?.offset }).max() {
