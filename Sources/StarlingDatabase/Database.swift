@@ -190,7 +190,10 @@ public final class Database {
 
     /// Starts writing the commits made with ``defersDurabilityWait`` that nobody waits for (the
     /// end of a server batch that sends no replies), without waiting.
-    public func writeDeferredCommits() { log?.wakeWriter() }
+    public func writeDeferredCommits() {
+        guard defersDurabilityWait, let log, log.fsyncPolicy == .everyCommit else { return }
+        log.wakeWriter()
+    }
 
     /// Waits until everything committed so far is durable under the log's policy (with
     /// `every-commit`: fsynced). Returns at once for an in-memory database.
