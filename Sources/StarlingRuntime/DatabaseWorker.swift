@@ -28,7 +28,7 @@ public final class DatabaseWorker: @unchecked Sendable {
     private var jobs: [(ModuleDatabase) -> Void] = []
     private var stopping = false
     /// Counts submissions (and the stop request) since the thread last took the jobs, so the
-    /// thread can poll for work without the lock while it spins.
+    /// thread can poll for work without the lock.
     private let queued = Atomic<Int>(0)
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -73,9 +73,10 @@ public final class DatabaseWorker: @unchecked Sendable {
     /// How long the thread polls for more work after a batch before it sleeps, when work has
     /// been coming back that fast. Sleeping and being woken costs both sides a context switch
     /// (and, in a VM, an interrupt to a halted CPU): with 64 clients each waiting for its reply,
-    /// polling for up to this long raised throughput by ~10% on a 2-core VM (BENCHMARKS.md). The
-    /// thread yields its CPU while it polls, so runnable threads (event loops, other workers)
-    /// are not held up by it.
+    /// polling for up to this long raised throughput by ~15% on a 2-core VM (BENCHMARKS.md,
+    /// 2026-11-30). The thread yields its CPU while it polls, so runnable threads (event loops,
+    /// other workers) are not held up by it; a schedule that falls due meanwhile runs at most
+    /// this much later.
     static let spinLimit = Duration.microseconds(250)
 
     private func loop() {
