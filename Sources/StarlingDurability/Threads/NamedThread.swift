@@ -5,9 +5,6 @@ import Foundation
 /// (and the load generator's per-thread CPU figures) show them: on Linux, Foundation's
 /// `Thread.name` stays inside Foundation.
 public enum NamedThread {
-    /// The longest name the kernel keeps, in bytes.
-    public static let maxKernelNameBytes = 15
-
     /// Starts a thread named `name` (the kernel keeps its first 15 bytes) running `body`.
     public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let kernelName = kernelName(name)
@@ -19,15 +16,15 @@ public enum NamedThread {
         thread.start()
     }
 
-    /// `name` cut to whole characters within ``maxKernelNameBytes`` bytes.
-    static func kernelName(_ name: String) -> String {
-        var out = ""
+    /// `name` cut to whole characters within the 15 bytes the kernel keeps.
+    private static func kernelName(_ name: String) -> String {
+        var out = String.UnicodeScalarView()
         var bytes = 0
         for c in name.unicodeScalars {
-            bytes += String(c).utf8.count
-            if bytes > maxKernelNameBytes { break }
-            out.unicodeScalars.append(c)
+            bytes += c.utf8.count
+            if bytes > 15 { break }
+            out.append(c)
         }
-        return out
+        return String(out)
     }
 }
