@@ -1,8 +1,9 @@
 # PostgreSQL 15 runs of Benchmarks/run-peers.sh (sourced): initdb + postgres in a fresh directory (as the
 # `postgres` user when run as root: PostgreSQL refuses to run as root), postgres-bank.sql (table +
 # plpgsql transfer), pgbench with a custom script calling SELECT transfer(:from, :to, 1).
-# pgbench 15 pipelines (\startpipeline) run every statement up to \endpipeline as one implicit
-# transaction, which is not this workload, so PostgreSQL only gets CONNECTIONS x 1.
+# CONNECTIONS x K with K > 1: each pgbench client sends K transfers in one pipeline (\startpipeline ..
+# \endpipeline), each in its own BEGIN .. COMMIT — K transactions, each committed (and, with
+# synchronous_commit on, fsynced) on its own, as Starling's K calls in flight are K transactions.
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
@@ -30,24 +31,36 @@ start_postgres() {
         die "loading postgres-bank.sql failed (see $LOG)"
 }
 
-# Writes the pgbench script for DISTRIBUTION to a file and prints its path.
+# Writes the pgbench script for DISTRIBUTION with K transfers per round trip (K > 1: a pipeline of K
+# transactions) to a file and prints its path.
 pgbench_script() {
-    local file="$WORK/pgbench-$1.sql" draw="random(0, $((ACCOUNTS - 1)))"
-    [[ $1 == zipf ]] && draw="random_zipfian(0, $((ACCOUNTS - 1)), $ALPHA)"
-    printf '\\set from %s\n\\set to %s\nSELECT transfer(:from, :to, 1);\n' "$draw" "$draw" >"$file"
+    local distribution=$1 k=$2 file="$WORK/pgbench-$1-$2.sql" draw="random(0, $((ACCOUNTS - 1)))" i
+    [[ $distribution == zipf ]] && draw="random_zipfian(0, $((ACCOUNTS - 1)), $ALPHA)"
+    {
+        if ((k == 1)); then
+            printf '\\set from %s\n\\set to %s\nSELECT transfer(:from, :to, 1);\n' "$draw" "$draw"
+        else
+            for ((i = 1; i <= k; i++)); do printf '\\set from%d %s\n\\set to%d %s\n' "$i" "$draw" "$i" "$draw"; done
+            echo '\startpipeline'
+            for ((i = 1; i <= k; i++)); do printf 'BEGIN;\nSELECT transfer(:from%d, :to%d, 1);\nCOMMIT;\n' "$i" "$i"; done
+            echo '\endpipeline'
+        fi
+    } >"$file"
     echo "$file"
 }
 
-# One measured run on the running server: run_postgres MODE DISTRIBUTION
+# One measured run on the running server: run_postgres MODE DISTRIBUTION K (transfers per round trip).
+# pgbench counts a script run as one transaction, so its TPS and counts are multiplied by K; with K > 1
+# p50/p99 are those of a whole pipeline of K transfers.
 run_postgres() {
-    local mode=$1 distribution=$2 script logs server0 server1 machine0 machine1 t0 t1 tps class=relaxed
+    local mode=$1 distribution=$2 k=$3 script logs server0 server1 machine0 machine1 t0 t1 tps class=relaxed
     [[ $mode == on ]] && class=strict
     local labels=(system='"PostgreSQL 15"' durability="$(js "synchronous_commit $mode")" class="\"$class\""
-        client="$(js "pgbench -M prepared -c $CONNECTIONS -j 2")"
-        connections="$CONNECTIONS" in_flight=1 distribution="\"$distribution\"" repeat="$ROUND")
-    say "-- PostgreSQL synchronous_commit $mode, $CONNECTIONS x 1, $distribution (run $ROUND), postmaster pid $PG_PID"
+        client="$(js "pgbench -M prepared -c $CONNECTIONS -j 2$( ((k > 1)) && echo ", pipelines of $k transactions")")"
+        connections="$CONNECTIONS" in_flight="$k" distribution="\"$distribution\"" repeat="$ROUND")
+    say "-- PostgreSQL synchronous_commit $mode, $CONNECTIONS x $k, $distribution (run $ROUND), postmaster pid $PG_PID"
     wait_quiet
-    script=$(pgbench_script "$distribution")
+    script=$(pgbench_script "$distribution" "$k")
     local bench=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -M prepared -c "$CONNECTIONS" -j 2 -f "$script")
     run_client "${bench[@]}" -T "$(awk -v s="$WARMUP" 'BEGIN { print int(s + 0.999) }')" postgres
     sleep 0.5 # the warm-up's backends exit and are reaped
@@ -57,6 +70,7 @@ run_postgres() {
     sleep 0.5
     t1=$(now) server1=$(tree_ticks "$PG_PID") machine1=$(machine_ticks)
     tps=$(grep -o 'tps = [0-9.]*' <<<"$CLIENT_OUT" | tail -1 | cut -d' ' -f3)
+    [[ -n $tps ]] && tps=$(awk -v t="$tps" -v k="$k" 'BEGIN { print t * k }')
     if [[ -z $tps ]]; then
         record_error "PostgreSQL synchronous_commit $mode" "${labels[@]}"
         return
@@ -67,7 +81,7 @@ run_postgres() {
     p50=$(percentile_of "$logs/latencies" 50)
     p99=$(percentile_of "$logs/latencies" 99)
     seconds=$(awk -v d="$DURATION" 'BEGIN { print int(d + 0.999) }')
-    transfers=$(grep -o 'transactions actually processed: [0-9]*' <<<"$CLIENT_OUT" | awk '{ print $4 }')
+    transfers=$(grep -o 'transactions actually processed: [0-9]*' <<<"$CLIENT_OUT" | awk -v k="$k" '{ print $4 * k }')
     check=$(pg_sql -At -c 'SELECT count(*), sum(balance) FROM account')
     say "check: accounts|sum $check"
     [[ $check == "$ACCOUNTS|$((ACCOUNTS * BALANCE))" ]] && ok=1
@@ -78,10 +92,12 @@ run_postgres() {
     rm -rf "$logs"
 }
 
-# Both durabilities share the server setup: postgres_suite MODE (Zipf with synchronous_commit off, first round only).
+# Both durabilities share the server setup: postgres_suite MODE (Zipf with synchronous_commit off at
+# CONNECTIONS x 1, first round only).
 postgres_suite() {
     start_postgres "$1"
-    run_postgres "$1" uniform
-    [[ $1 == off && $ROUND == 1 ]] && run_postgres "$1" zipf
+    run_postgres "$1" uniform "$IN_FLIGHT"
+    run_postgres "$1" uniform 1
+    [[ $1 == off && $ROUND == 1 ]] && run_postgres "$1" zipf 1
     stop_pid "$PG_PID" INT
 }
