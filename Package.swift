@@ -230,7 +230,8 @@ let package = Package(
         .testTarget(
             name: "StarlingServerTests",
             dependencies: [
-                "StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "starling", "starling-macros",
+                "StarlingServer", "StarlingNetClient", "StarlingProtocol", "StarlingCLI", "StarlingDurability", "starling",
+                "starling-macros", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

@@ -39,7 +39,7 @@ extension DatabaseHost {
 
     /// Whether a message for `session` about the transaction at `offset` has to wait for durability.
     private func mustHold(_ session: ClientSession, _ offset: UInt64?) -> Bool {
-        guard session.confirmed, let log = commitlog else { return false }
+        guard session.confirmed, let log = commitlog, !repliesWaitForDurability else { return false }
         let pending = offset.map { o in log.durableOffset.map { $0 < o } ?? true } ?? false
         return pending || !session.held.isEmpty
     }

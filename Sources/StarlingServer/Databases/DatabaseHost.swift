@@ -80,7 +80,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
 
     /// Disconnects every client, finishes queued work and closes the database.
     func stop(reason: String) {
-        worker.submit { [self] _ in
+        worker.submit { [self] db in
+            sendEverything(db)
             for c in clients.values { c.outlet.close(code: .goingAway, reason: reason) }
             clients.removeAll()
             subscriptions.removeAll()
@@ -103,6 +104,7 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     /// reconnect and subscribe against the new one: their queries and caches may no longer fit it.
     func moduleChanged(_ db: ModuleDatabase, schemaChanged: Bool) {
         if schemaChanged {
+            sendEverything(db)
             for c in clients.values {
                 c.outlet.close(code: .unknown(1012), reason: "the module was updated with schema changes; reconnect")
             }
@@ -127,17 +129,50 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     }
 
     func workerFinishedBatch(_ db: ModuleDatabase) {
-        // With every-commit the batch's commits are written and fsynced once, now.
-        if outbox.isEmpty { db.database.writeDeferredCommits() } else { awaitDurability(db) }
         if !confirmedHeld.isEmpty { releaseConfirmed() }
-        outbox.flush()
+        sendBatch(db)
         if let log = commitlog, let wait = confirmedHeld.values.compactMap({ $0.held.last?.offset }).max() {
-            if watcher == nil {
-                watcher = DurabilityWatcher(log: log, name: "durable.\(name)") { [weak self] in self?.submit { _ in } }
-            }
-            watcher?.request(wait)
+            durabilityWatcher(log).request(wait)
         }
         metrics.refresh(db)
+    }
+
+    /// How many batches' frames may wait for the log at once (`every-commit`); past it the worker
+    /// waits for the fsync itself, so a slow disk slows the callers instead of growing memory.
+    static let maxParkedBatches = 16
+
+    /// Hands the batch's frames to the event loops. With `every-commit`, frames that report
+    /// commits not yet durable — or that follow such frames — are parked until the log has them
+    /// (``DurabilityWatcher``) while the worker goes on; a batch with nothing to send just starts
+    /// the log writing its commits.
+    private func sendBatch(_ db: ModuleDatabase) {
+        guard let log = commitlog, repliesWaitForDurability else { return outbox.flush() }
+        guard !outbox.isEmpty else { return db.database.writeDeferredCommits() }
+        let pending = log.lastOffsetNotDurable
+        guard pending != nil || (watcher?.parkedCount ?? 0) > 0 else { return outbox.flush() }
+        let watcher = durabilityWatcher(log)
+        if watcher.parkedCount >= Self.maxParkedBatches { return sendEverything(db) }
+        if let batch = outbox.seal() { watcher.park(batch, until: pending ?? 0) }
+    }
+
+    /// Waits until every commit is durable, then hands over every parked batch and the current one.
+    func sendEverything(_ db: ModuleDatabase) {
+        guard repliesWaitForDurability else { return outbox.flush() }
+        awaitDurability(db)
+        watcher?.drain()
+        outbox.flush()
+    }
+
+    /// Whether the frames the worker sends wait until the commits they report are durable
+    /// (`every-commit`); then confirmed-read clients need no holding of their own.
+    var repliesWaitForDurability: Bool { commitlog?.fsyncPolicy == .everyCommit }
+
+    /// The thread that waits for the log on the worker's behalf (started on first use).
+    private func durabilityWatcher(_ log: Commitlog) -> DurabilityWatcher {
+        if let watcher { return watcher }
+        let w = DurabilityWatcher(log: log, name: "durable.\(name)") { [weak self] in self?.submit { _ in } }
+        watcher = w
+        return w
     }
 
     // MARK: Calls

@@ -14,7 +14,7 @@ import Synchronization
 /// Used by one worker thread (it keeps its bookkeeping in the outlets' worker-only fields).
 struct Outbox {
     /// One client's frames in a batch: `first`, then `more`.
-    private struct Delivery {
+    fileprivate struct Delivery: Sendable {
         let outlet: ClientOutlet
         var first: ByteBuffer
         var more: [ByteBuffer] = []
@@ -37,7 +37,7 @@ struct Outbox {
     }
 
     /// One event loop's share of a batch, in the order queued (a reducer's caller first).
-    private struct LoopWork {
+    fileprivate struct LoopWork: Sendable {
         let loop: any EventLoop
         let id: ObjectIdentifier
         var clients: [Delivery] = []
@@ -151,18 +151,36 @@ struct Outbox {
     }
 
     /// Hands everything queued to the event loops.
-    mutating func flush() {
-        guard !work.isEmpty else { return }
+    mutating func flush() { seal()?.deliver() }
+
+    /// Takes everything queued as one batch to deliver later (nil when nothing is queued); its
+    /// bytes count against each client's limit from now on. Batches must be delivered in the order
+    /// they were sealed.
+    mutating func seal() -> OutboxBatch? {
+        guard !work.isEmpty else { return nil }
         for share in work {
             for d in share.clients { d.outlet.queuedBytes.add(d.bytes, ordering: .relaxed) }
-            share.loop.execute {
-                if !share.clients.isEmpty { Self.write(share.clients) }
-                for task in share.tasks { task() }
-            }
         }
+        let sealed = OutboxBatch(shares: work)
         work.removeAll(keepingCapacity: true)
         clientCount = 0
         batch &+= 1
+        return sealed
+    }
+
+    /// A sealed batch of frames and tasks, grouped by event loop (see ``Outbox/seal()``).
+    struct OutboxBatch: Sendable {
+        fileprivate let shares: [LoopWork]
+
+        /// Hands the batch to its event loops: one task per loop.
+        func deliver() {
+            for share in shares {
+                share.loop.execute {
+                    if !share.clients.isEmpty { Outbox.write(share.clients) }
+                    for task in share.tasks { task() }
+                }
+            }
+        }
     }
 
     /// On the event loop: writes and flushes each client's frames in turn. The queued-byte count
