@@ -151,20 +151,21 @@ struct Outbox {
     }
 
     /// Hands everything queued to the event loops.
-    mutating func flush() { seal()?.deliver() }
+    mutating func flush() {
+        guard !work.isEmpty else { return }
+        Self.account(work)
+        Self.deliver(work)  // the loops' tasks hold their shares, so `work` keeps its storage
+        startNextBatch()
+    }
 
     /// Takes everything queued as one batch to deliver later (nil when nothing is queued); its
     /// bytes count against each client's limit from now on. Batches must be delivered in the order
     /// they were sealed.
     mutating func seal() -> OutboxBatch? {
         guard !work.isEmpty else { return nil }
-        for share in work {
-            for d in share.clients { d.outlet.queuedBytes.add(d.bytes, ordering: .relaxed) }
-        }
+        Self.account(work)
         let sealed = OutboxBatch(shares: work)
-        work.removeAll(keepingCapacity: true)
-        clientCount = 0
-        batch &+= 1
+        startNextBatch()
         return sealed
     }
 
@@ -173,12 +174,28 @@ struct Outbox {
         fileprivate let shares: [LoopWork]
 
         /// Hands the batch to its event loops: one task per loop.
-        func deliver() {
-            for share in shares {
-                share.loop.execute {
-                    if !share.clients.isEmpty { Outbox.write(share.clients) }
-                    for task in share.tasks { task() }
-                }
+        func deliver() { Outbox.deliver(shares) }
+    }
+
+    private mutating func startNextBatch() {
+        work.removeAll(keepingCapacity: true)
+        clientCount = 0
+        batch &+= 1
+    }
+
+    /// Adds each client's bytes in `shares` to its queued count: once per client per batch.
+    private static func account(_ shares: [LoopWork]) {
+        for share in shares {
+            for d in share.clients { d.outlet.queuedBytes.add(d.bytes, ordering: .relaxed) }
+        }
+    }
+
+    /// Runs one task per event loop that writes its clients' frames, then its other tasks.
+    private static func deliver(_ shares: [LoopWork]) {
+        for share in shares {
+            share.loop.execute {
+                if !share.clients.isEmpty { write(share.clients) }
+                for task in share.tasks { task() }
             }
         }
     }
