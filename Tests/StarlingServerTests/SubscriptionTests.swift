@@ -207,3 +207,38 @@ extension LiveClient {
         await confirmed.close()
     }
 }
+
+/// `--fsync every-commit`: a call is acknowledged only once its commit is fsynced, while the
+/// database thread goes on (its replies wait, parked, for the log). The server's fsyncs are slowed
+/// to 0.6 s, so the wait shows; what a client sent after the call comes back after the call's reply.
+@Suite(.serialized) struct EveryCommitReplyTests {
+    @Test func repliesAndUpdatesWaitForTheFsyncAndKeepTheirOrder() async throws {
+        let server = try await ServerProcess.start(
+            arguments: ["--fsync", "every-commit"], environment: ["STARLING_FSYNC_DELAY_MICROS": "600000"])
+        defer { server.stop() }
+        let (_, owner) = try await server.identity()
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
+        let caller = try await LiveClient(server, database: "ks", token: owner)
+        let watcher = try await LiveClient(server, database: "ks", token: owner)
+        _ = try await watcher.subscribe(1, ["SELECT * FROM team"])
+
+        let start = ContinuousClock.now
+        // The call and a query right behind it on the same connection.
+        try await caller.connection.send(
+            text: ClientMessage.callReducer(requestId: 7, reducer: "set_team", args: .json([4, "amber"])).json.text)
+        try await caller.connection.send(text: ClientMessage.oneOffQuery(requestId: 8, query: "SELECT * FROM team").json.text)
+        let reply = try await caller.next()["TransactionUpdate"]
+        let replyAt = ContinuousClock.now - start
+        #expect(reply?["reducer_call"]?["request_id"] == .integer(7), "\(String(describing: reply))")
+        #expect(replyAt > .seconds(0.5), "the caller was answered after \(replyAt), before the fsync")
+        let query = try await caller.next()["OneOffQueryResponse"]
+        #expect(query?["request_id"] == .integer(8), "the query's answer follows the call's: \(String(describing: query))")
+        let names = query?["tables"]?[0]?["rows"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(names.contains("amber"))
+        let update = try await watcher.next()["TransactionUpdate"]
+        #expect(changes(update)["team"]?.inserts == ["amber"])
+        #expect(ContinuousClock.now - start > .seconds(0.5))
+        await caller.close()
+        await watcher.close()
+    }
+}
