@@ -20,7 +20,7 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let delivered = Mutex<[String]>([])
-        func batch(_ tag: String) -> Outbox.OutboxBatch {
+        func batch(_ tag: String) -> Outbox.SealedBatch {
             var outbox = Outbox(maxQueuedBytes: 1 << 20)
             outbox.run(on: loop) { delivered.withLock { $0.append(tag) } }
             return outbox.seal()!

@@ -16,7 +16,7 @@ final class DurabilityWatcher: @unchecked Sendable {
     private let onDurable: @Sendable () -> Void
     private let condition = NSCondition()
     // Under `condition`.
-    private var parked: [(offset: UInt64, batch: Outbox.OutboxBatch)] = []
+    private var parked: [(offset: UInt64, batch: Outbox.SealedBatch)] = []
     private var parkedHead = 0
     private var wakeAt: UInt64?
     private var delivering = false
@@ -32,7 +32,7 @@ final class DurabilityWatcher: @unchecked Sendable {
     var parkedCount: Int { locked { parked.count - parkedHead } }
 
     /// Parks `batch` until `offset` is durable and every batch parked before it went out.
-    func park(_ batch: Outbox.OutboxBatch, until offset: UInt64) {
+    func park(_ batch: Outbox.SealedBatch, until offset: UInt64) {
         locked {
             parked.append((offset, batch))
             condition.signal()
@@ -94,9 +94,9 @@ final class DurabilityWatcher: @unchecked Sendable {
 
     /// Removes the parked batches whose offsets are at most `reached` (in order) and the wake
     /// request if it is due; marks a delivery as under way.
-    private func takeReady(upTo reached: UInt64) -> ([Outbox.OutboxBatch], Bool) {
+    private func takeReady(upTo reached: UInt64) -> ([Outbox.SealedBatch], Bool) {
         locked {
-            var ready: [Outbox.OutboxBatch] = []
+            var ready: [Outbox.SealedBatch] = []
             while parkedHead < parked.count, parked[parkedHead].offset <= reached {
                 ready.append(parked[parkedHead].batch)
                 parkedHead += 1

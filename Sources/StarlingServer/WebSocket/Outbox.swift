@@ -161,16 +161,16 @@ struct Outbox {
     /// Takes everything queued as one batch to deliver later (nil when nothing is queued); its
     /// bytes count against each client's limit from now on. Batches must be delivered in the order
     /// they were sealed.
-    mutating func seal() -> OutboxBatch? {
+    mutating func seal() -> SealedBatch? {
         guard !work.isEmpty else { return nil }
         Self.account(work)
-        let sealed = OutboxBatch(shares: work)
+        let sealed = SealedBatch(shares: work)
         startNextBatch()
         return sealed
     }
 
     /// A sealed batch of frames and tasks, grouped by event loop (see ``Outbox/seal()``).
-    struct OutboxBatch: Sendable {
+    struct SealedBatch: Sendable {
         fileprivate let shares: [LoopWork]
 
         /// Hands the batch to its event loops: one task per loop.
