@@ -22,7 +22,8 @@ public final class DatabaseWorker: @unchecked Sendable {
     /// Unowned, not weak: the observer owns the worker and stops it before it goes away, and a
     /// weak reference would give the observer a side table, which makes every retain and release
     /// of it (one per client message) take the runtime's slow path.
-    private unowned let observer: (any DatabaseWorkerObserver)?
+    /// Set once, before the thread starts (``start(observer:)``).
+    private unowned(unsafe) var observer: (any DatabaseWorkerObserver)?
     /// Guards `jobs` and `stopping`, and wakes the thread.
     private let wakeup = NSCondition()
     private var jobs: [(ModuleDatabase) -> Void] = []
@@ -32,9 +33,26 @@ public final class DatabaseWorker: @unchecked Sendable {
     private let queued = Atomic<Int>(0)
     private let stopped = DispatchSemaphore(value: 0)
 
+    private let name: String
+    private var started = false
+
     /// Starts the worker thread for `db` (which it then owns).
-    public init(_ db: ModuleDatabase, name: String = "db", observer: (any DatabaseWorkerObserver)? = nil) {
+    public convenience init(_ db: ModuleDatabase, name: String = "db", observer: (any DatabaseWorkerObserver)? = nil) {
+        self.init(unstarted: db, name: name)
+        start(observer: observer)
+    }
+
+    /// A worker for `db` (which it then owns) whose thread starts with ``start(observer:)``: for an
+    /// observer that holds the worker in a constant and so can only be passed once it exists.
+    public init(unstarted db: ModuleDatabase, name: String = "db") {
         self.db = db
+        self.name = name
+    }
+
+    /// Starts the thread, telling `observer` what it does. Call once.
+    public func start(observer: (any DatabaseWorkerObserver)?) {
+        precondition(!started, "DatabaseWorker.start called twice")
+        started = true
         self.observer = observer
         NamedThread.start(name) { [unowned self] in self.loop() }
     }

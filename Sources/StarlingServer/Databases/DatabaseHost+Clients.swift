@@ -71,7 +71,9 @@ extension DatabaseHost {
 
     /// Messages one client sent in one read batch.
     func handle(_ messages: [ClientMessage], from connectionId: ConnectionId) {
-        submit { [self] db in
+        // Unowned: the host outlives its worker's jobs (``stop(reason:)`` waits for them), and a
+        // strong capture would count a reference shared by every event loop and the worker.
+        submit { [unowned(unsafe) self] db in
             guard let session = clients[connectionId] else { return }
             for m in messages where !session.outlet.isClosing { handle(m, from: session, db) }
         }

@@ -30,7 +30,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
     let log: ModuleLog
     let metrics: DatabaseMetrics
     private let infoBox: Mutex<DatabaseInfo>
-    private var worker: DatabaseWorker!
+    /// A constant, so handing it a job (each client message) takes no reference count on it.
+    private let worker: DatabaseWorker
 
     // Worker thread only.
     var clients: [ConnectionId: ClientSession] = [:]
@@ -64,7 +65,8 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         rowSecurity = Self.rowSecurity(db)
         // Group commit: with every-commit, a batch's commits are fsynced once before its replies go out.
         db.database.defersDurabilityWait = true
-        worker = DatabaseWorker(db, name: "db.\(name)", observer: self)
+        worker = DatabaseWorker(unstarted: db, name: "db.\(name)")
+        worker.start(observer: self)
     }
 
     /// The database's current description.
