@@ -174,17 +174,30 @@ extension LiveClient {
     }
 }
 
+/// A server with `--fsync policy` whose every fsync is slowed by `delayMicros`
+/// (`STARLING_FSYNC_DELAY_MICROS`) and the kitchen-sink module published as `ks`; returns it and
+/// the owner's token. The caller stops the server.
+private func slowFsyncServer(_ policy: String, delayMicros: Int) async throws -> (ServerProcess, String) {
+    let server = try await ServerProcess.start(
+        arguments: ["--fsync", policy], environment: ["STARLING_FSYNC_DELAY_MICROS": "\(delayMicros)"])
+    do {
+        let (_, owner) = try await server.identity()
+        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
+        return (server, owner)
+    } catch {
+        server.stop()
+        throw error
+    }
+}
+
 /// Confirmed reads: a client connected with `?confirmed=true` gets a transaction's update only
 /// once the commitlog made it durable. The server's fsyncs are slowed to 1.5 s
 /// (`STARLING_FSYNC_DELAY_MICROS`), so the difference shows: an ordinary subscriber sees the
 /// change at once, the confirmed one after the fsync.
 @Suite(.serialized) struct ConfirmedReadTests {
     @Test func confirmedClientsWaitForTheFsync() async throws {
-        let server = try await ServerProcess.start(
-            arguments: ["--fsync", "batch"], environment: ["STARLING_FSYNC_DELAY_MICROS": "1500000"])
+        let (server, owner) = try await slowFsyncServer("batch", delayMicros: 1_500_000)
         defer { server.stop() }
-        let (_, owner) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
         let plain = try await LiveClient(server, database: "ks", token: owner)
         let confirmed = try await LiveClient(server, database: "ks", token: owner, query: "?confirmed=true")
         _ = try await plain.subscribe(1, ["SELECT * FROM team"])
@@ -213,11 +226,8 @@ extension LiveClient {
 /// to 0.6 s, so the wait shows; what a client sent after the call comes back after the call's reply.
 @Suite(.serialized) struct EveryCommitReplyTests {
     @Test func repliesAndUpdatesWaitForTheFsyncAndKeepTheirOrder() async throws {
-        let server = try await ServerProcess.start(
-            arguments: ["--fsync", "every-commit"], environment: ["STARLING_FSYNC_DELAY_MICROS": "600000"])
+        let (server, owner) = try await slowFsyncServer("every-commit", delayMicros: 600_000)
         defer { server.stop() }
-        let (_, owner) = try await server.identity()
-        #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
         let caller = try await LiveClient(server, database: "ks", token: owner)
         let watcher = try await LiveClient(server, database: "ks", token: owner)
         _ = try await watcher.subscribe(1, ["SELECT * FROM team"])

@@ -151,10 +151,10 @@ final class DatabaseHost: DatabaseWorkerObserver, @unchecked Sendable {
         guard let log = commitlog, repliesWaitForDurability else { return outbox.flush() }
         guard !outbox.isEmpty else { return db.database.writeDeferredCommits() }
         let pending = log.lastOffsetNotDurable
-        guard pending != nil || (watcher?.parkedCount ?? 0) > 0 else { return outbox.flush() }
-        let watcher = durabilityWatcher(log)
-        if watcher.parkedCount >= Self.maxParkedBatches { return sendEverything(db) }
-        if let batch = outbox.seal() { watcher.park(batch, until: pending ?? 0) }
+        let parked = watcher?.parkedCount ?? 0
+        guard pending != nil || parked > 0 else { return outbox.flush() }
+        if parked >= Self.maxParkedBatches { return sendEverything(db) }
+        if let batch = outbox.seal() { durabilityWatcher(log).park(batch, until: pending ?? 0) }
     }
 
     /// Waits until every commit is durable, then hands over every parked batch and the current one.
