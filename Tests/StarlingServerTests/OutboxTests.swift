@@ -141,4 +141,56 @@ import Testing
         loop.run()
         _ = try? c[0].1.finish()
     }
+
+    /// A group's frame reaches every open client of it but the skipped one, after what was queued
+    /// for them before it and before what is queued after it, in one batch.
+    @Test func aGroupKeepsItsPlaceAmongEachClientsFrames() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(4, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 1 << 20)
+        var ok = outbox.send(Self.frame(1), to: c[0].0)
+        ok = ok && Self.payload(2).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[1].0) }
+        c[3].0.close(code: .goingAway, reason: "")
+        outbox.send(groups: [Outbox.Group(frame: Self.frame(50), outlets: c.map(\.0), loop: loop)], except: c[2].0)
+        ok = ok && outbox.send(Self.frame(3), to: c[0].0)
+        ok = ok && Self.payload(4).withUnsafeBytes { outbox.send(payload: $0, format: .bsatn, to: c[2].0) }
+        #expect(ok)
+        guard let sealed = outbox.seal() else { throw TestFailure("nothing sealed") }
+        #expect(outbox.isEmpty)
+        sealed.deliver()
+        loop.run()
+        #expect(try Self.writes(c[0].1) == [[1], [50], [3]])
+        #expect(try Self.writes(c[1].1) == [[2], [50]])
+        #expect(try Self.writes(c[2].1) == [[4]], "the skipped client gets only its own frame")
+        for (outlet, _) in c { #expect(outlet.queuedBytes.load(ordering: .relaxed) == 0) }
+        _ = try c[0].1.finish()
+        _ = try c[1].1.finish()
+        _ = try c[2].1.finish()
+        _ = try? c[3].1.finish()
+    }
+
+    /// The event loop checks each group member's limit as it writes: one too far behind is closed
+    /// and skipped; one whose channel is backed up counts the frame until its write completes.
+    @Test func groupMembersAreHeldToTheirLimit() throws {
+        let loop = EmbeddedEventLoop()
+        let c = try Self.clients(3, on: loop)
+        var outbox = Outbox(maxQueuedBytes: 100)
+        c[0].0.queuedBytes.store(60, ordering: .relaxed)  // as if 60 bytes were still in its socket's queue
+        c[1].0.writabilityChanged(false)
+        outbox.send(groups: [Outbox.Group(frame: Self.frame(50, 60), outlets: c.map(\.0), loop: loop)], except: nil)
+        outbox.flush()
+        #expect(!c[0].0.isClosing, "checked on the event loop, not when queued")
+        loop.run()
+        #expect(c[0].0.isClosing, "60 + 62 bytes is past the limit")
+        #expect(!c[1].0.isClosing && !c[2].0.isClosing)
+        #expect(try Self.writes(c[1].1) == [[50]])
+        #expect(try Self.writes(c[2].1) == [[50]])
+        #expect(c[1].0.queuedBytes.load(ordering: .relaxed) == 0, "counted until the write completed")
+        let close = try c[0].1.readOutbound(as: WebSocketFrame.self)
+        #expect(close?.opcode == .connectionClose)
+        #expect(try Self.written(c[0].1).isEmpty)
+        _ = try? c[0].1.finish()
+        _ = try c[1].1.finish()
+        _ = try c[2].1.finish()
+    }
 }

@@ -177,9 +177,10 @@ extension LiveClient {
 /// A server with `--fsync policy` whose every fsync is slowed by `delayMicros`
 /// (`STARLING_FSYNC_DELAY_MICROS`) and the kitchen-sink module published as `ks`; returns it and
 /// the owner's token. The caller stops the server.
-private func slowFsyncServer(_ policy: String, delayMicros: Int) async throws -> (ServerProcess, String) {
+private func slowFsyncServer(_ policy: String, delayMicros: Int = 0) async throws -> (ServerProcess, String) {
     let server = try await ServerProcess.start(
-        arguments: ["--fsync", policy], environment: ["STARLING_FSYNC_DELAY_MICROS": "\(delayMicros)"])
+        arguments: ["--fsync", policy],
+        environment: delayMicros > 0 ? ["STARLING_FSYNC_DELAY_MICROS": "\(delayMicros)"] : [:])
     do {
         let (_, owner) = try await server.identity()
         #expect(try await server.request("POST", "/v1/database/ks", token: owner, body: try await ServerModules.kitchenSink()).status == 200)
@@ -250,5 +251,38 @@ private func slowFsyncServer(_ policy: String, delayMicros: Int) async throws ->
         #expect(ContinuousClock.now - start > .seconds(0.5))
         await caller.close()
         await watcher.close()
+    }
+}
+
+/// A query with more subscribers than `DatabaseHost.groupedFanOutMinimum`: its updates go to the
+/// event loops as groups that they write out themselves. Every subscriber gets every update once
+/// and in order, the caller only its own reply, and a confirmed-read subscriber (answered apart,
+/// after durability) its updates too.
+@Suite(.serialized) struct GroupedFanOutTests {
+    @Test func everySubscriberGetsEachUpdateOnceAndInOrder() async throws {
+        let (server, owner) = try await slowFsyncServer("batch")
+        defer { server.stop() }
+        let caller = try await LiveClient(server, database: "ks", token: owner)
+        _ = try await caller.subscribe(1, ["SELECT * FROM team"])
+        var watchers: [LiveClient] = []
+        for i in 0..<40 {
+            let watcher = try await LiveClient(server, database: "ks", token: owner, query: i == 0 ? "?confirmed=true" : "")
+            _ = try await watcher.subscribe(1, ["SELECT * FROM team"])
+            watchers.append(watcher)
+        }
+        let names = ["red", "blue", "gold"]
+        for (i, name) in names.enumerated() {
+            // `call` fails on anything but the caller's own reply: a copy of the group's frame would show here.
+            let reply = try await caller.call("set_team", [.integer(Int64(i + 5)), .string(name)])
+            #expect(changes(reply)["team"]?.inserts == [name])
+        }
+        for watcher in watchers {
+            for name in names {
+                let update = try await watcher.next()["TransactionUpdate"]
+                #expect(changes(update)["team"]?.inserts == [name])
+            }
+        }
+        await caller.close()
+        for watcher in watchers { await watcher.close() }
     }
 }

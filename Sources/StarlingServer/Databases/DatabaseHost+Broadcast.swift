@@ -166,14 +166,16 @@ extension DatabaseHost {
 
     /// ``broadcast(_:_:caller:connection:args:requestId:callerSession:)`` when one shared query changed (the
     /// common case): its subscribers are the audience as they are, and every one but the caller gets one of
-    /// a few shared frames (by format and subscription count), with no per-client bookkeeping.
+    /// a few shared frames (by format and subscription count), with no per-client bookkeeping. A large
+    /// audience is handed to the event loops as groups (``Outbox/send(groups:except:)``).
     private func broadcastOne(
         _ updates: [(SharedQuery, LiveUpdate)], _ message: TransactionUpdate, callerSession: ClientSession?,
         requestId: UInt32, offset: UInt64?
     ) {
         var message = message
         var fragments = UpdateFragments(updates: updates, render: render)
-        let subscribers = updates[0].0.subscribers
+        let shared = updates[0].0
+        let subscribers = shared.subscribers
         if let callerSession {
             let count = subscribers[callerSession.connectionId]?.count ?? 0
             let seen = count > 0 ? [(update: 0, count: count)] : []
@@ -181,20 +183,41 @@ extension DatabaseHost {
             deliverOwn(message, tables: fragments.tables(seen), &fragments, to: callerSession, offset: offset)
             message.reducerCall.requestId = 0
         }
-        var built: [(format: WireFormat, count: Int, bytes: ByteBuffer)] = []
+        var frames = SharedFrames()
+        if subscribers.count >= Self.groupedFanOutMinimum {
+            let audience = shared.audience
+            outbox.send(
+                groups: audience.groups.map { g in
+                    Outbox.Group(
+                        frame: frames.frame(g.format, g.count) {
+                            encode(message, tables: fragments.tables([(0, g.count)]), &fragments, format: g.format)
+                        },
+                        outlets: g.outlets, loop: g.loop)
+                },
+                except: callerSession?.outlet)
+            for (session, count) in audience.confirmed where session !== callerSession && !session.outlet.isClosing {
+                let bytes = frames.frame(session.format, count) {
+                    encode(message, tables: fragments.tables([(0, count)]), &fragments, format: session.format)
+                }
+                deliver(bytes, to: session, offset: offset)
+            }
+            // The loops start writing now (with `every-commit`, the batch waits for the fsync as a whole).
+            if commitlog?.fsyncPolicy != .everyCommit { outbox.flush() }
+            return
+        }
         for (id, sub) in subscribers where id != callerSession?.connectionId && !sub.session.outlet.isClosing {
             let format = sub.session.format
-            let bytes: ByteBuffer
-            if let i = built.firstIndex(where: { $0.format == format && $0.count == sub.count }) {
-                bytes = built[i].bytes
-            } else {
-                bytes = encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
-                built.append((format, sub.count, bytes))
+            let bytes = frames.frame(format, sub.count) {
+                encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
             }
             deliver(bytes, to: sub.session, offset: offset)
             handOverIfLarge()
         }
     }
+
+    /// From how many subscribers of one changed query on its frames are handed to the event loops as
+    /// groups, each loop checking and writing its clients itself, instead of one by one.
+    static let groupedFanOutMinimum = 32
 
     /// Hands the frames queued so far to the event loops once a fan-out has queued
     /// ``Outbox/earlyHandover`` clients, so that the loops write to the first subscribers while
@@ -247,6 +270,20 @@ extension DatabaseHost {
     }
 
     func micros(since start: ContinuousClock.Instant) -> UInt64 { (ContinuousClock.now - start).wholeMicroseconds }
+}
+
+/// The frames of one broadcast that clients other than the caller share, by format and
+/// subscription count (a handful per transaction), each built on first use.
+struct SharedFrames {
+    private var built: [(format: WireFormat, count: Int, bytes: ByteBuffer)] = []
+
+    /// The frame for `format` and `count`, encoded by `build` on first use.
+    mutating func frame(_ format: WireFormat, _ count: Int, build: () -> ByteBuffer) -> ByteBuffer {
+        if let hit = built.first(where: { $0.format == format && $0.count == count }) { return hit.bytes }
+        let bytes = build()
+        built.append((format, count, bytes))
+        return bytes
+    }
 }
 
 /// Identifies a TransactionUpdate's bytes for clients other than the caller: their format and

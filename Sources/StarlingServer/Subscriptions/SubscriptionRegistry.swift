@@ -1,3 +1,4 @@
+import NIOCore
 import StarlingProtocol
 import StarlingQuery
 import StarlingStore
@@ -9,11 +10,54 @@ final class SharedQuery {
     let id: Int
     let query: LiveQuery
     /// The subscribed clients, each with how many of its queries this is.
-    var subscribers: [ConnectionId: (session: ClientSession, count: Int)] = [:]
+    var subscribers: [ConnectionId: (session: ClientSession, count: Int)] = [:] {
+        didSet { audienceCache = nil }
+    }
+    private var audienceCache: Audience?
+
+    /// The subscribers arranged for a broadcast; kept until they change.
+    var audience: Audience {
+        if let audienceCache { return audienceCache }
+        let built = Audience(subscribers.values)
+        audienceCache = built
+        return built
+    }
 
     init(id: Int, query: LiveQuery) {
         self.id = id
         self.query = query
+    }
+}
+
+/// A shared query's subscribers arranged for a broadcast: the clients that take one frame
+/// shared by all (same format and subscription count) grouped by event loop, and the
+/// confirmed-read clients, whose updates may have to wait for durability one by one.
+struct Audience {
+    struct Group {
+        let format: WireFormat
+        let count: Int
+        let loop: any EventLoop
+        var outlets: [ClientOutlet]
+    }
+
+    private(set) var groups: [Group] = []
+    private(set) var confirmed: [(session: ClientSession, count: Int)] = []
+
+    init(_ subscribers: some Sequence<(session: ClientSession, count: Int)>) {
+        for sub in subscribers {
+            if sub.session.confirmed {
+                confirmed.append(sub)
+                continue
+            }
+            let outlet = sub.session.outlet
+            if let i = groups.firstIndex(where: {
+                $0.format == outlet.format && $0.count == sub.count && ObjectIdentifier($0.loop) == outlet.loopID
+            }) {
+                groups[i].outlets.append(outlet)
+            } else {
+                groups.append(Group(format: outlet.format, count: sub.count, loop: outlet.loop, outlets: [outlet]))
+            }
+        }
     }
 }
 

@@ -52,6 +52,13 @@ final class ClientOutlet: Sendable {
         sendClose(code: code, reason: reason, thenCloseAfter: .seconds(1))
     }
 
+    /// Closes a client that fell more than `limit` bytes behind (policy violation, 1008).
+    func closeAsSlowConsumer(limit: Int) {
+        close(
+            code: .policyViolation,
+            reason: "slow consumer: more than \(limit) bytes of updates unsent; reconnect and resubscribe")
+    }
+
     /// Answers a close frame the client sent: the same code back, then the connection closes at once.
     func answerClose(code: WebSocketErrorCode) {
         sendClose(code: code, reason: "", thenCloseAfter: .zero)

@@ -10,6 +10,9 @@ import Synchronization
 /// A frame only one client gets (a reducer's reply) is appended to a buffer that client's frames
 /// of the batch share, so a batch costs one allocation and one NIO write per client however many
 /// replies it holds; a frame built once for many clients is queued as its own shared buffer.
+/// A large audience's frame can be queued as a group instead (``send(groups:except:)``): one
+/// entry per event loop, whose task checks and writes each client itself, so the worker does no
+/// work per client.
 ///
 /// Used by one worker thread (it keeps its bookkeeping in the outlets' worker-only fields).
 struct Outbox {
@@ -36,12 +39,30 @@ struct Outbox {
         }
     }
 
-    /// One event loop's share of a batch, in the order queued (a reducer's caller first).
+    /// One frame for many clients of one event loop (see ``send(groups:except:)``).
+    fileprivate struct GroupDelivery: Sendable {
+        let frame: ByteBuffer
+        let outlets: [ClientOutlet]
+        /// The client of `outlets` that does not get the frame (a reducer's caller, answered apart).
+        let skip: ObjectIdentifier?
+        let maxQueuedBytes: Int
+    }
+
+    /// One event loop's share of a batch, in the order queued (a reducer's caller first): its
+    /// clients' frames, then its groups' frames, then its tasks.
     fileprivate struct LoopWork: Sendable {
         let loop: any EventLoop
         let id: ObjectIdentifier
         var clients: [Delivery] = []
+        var groups: [GroupDelivery] = []
         var tasks: [@Sendable () -> Void] = []
+    }
+
+    /// A frame for each client of `outlets`, all on `loop` (see ``send(groups:except:)``).
+    struct Group {
+        let frame: ByteBuffer
+        let outlets: [ClientOutlet]
+        let loop: any EventLoop
     }
 
     /// The initial capacity of a client's own buffer: room for a batch of 16 typical replies.
@@ -50,6 +71,9 @@ struct Outbox {
     static let earlyHandover = 128
 
     private var work: [LoopWork] = []
+    /// Where the current segment of `work` starts: shares before it are closed (a group was
+    /// queued after them), so frames queued now go to new shares, written after the groups.
+    private var segmentStart = 0
     /// Clients with frames in this batch.
     private(set) var clientCount = 0
     /// Numbers batches, so an outlet can tell whether it already has frames in this one.
@@ -101,17 +125,32 @@ struct Outbox {
         return true
     }
 
+    /// Queues each group's frame for every client of its outlets but `skip`, with no work per
+    /// client on this thread: each event loop's task checks a client's limit when it writes to
+    /// it (a client past it is closed and skipped). Whatever is queued afterwards, for any
+    /// client, is written after these frames.
+    mutating func send(groups: [Group], except skip: ClientOutlet?) {
+        guard !groups.isEmpty else { return }
+        let skipped = skip.map(ObjectIdentifier.init)
+        for g in groups {
+            let l = index(of: ObjectIdentifier(g.loop)) ?? add(g.loop)
+            work[l].groups.append(
+                GroupDelivery(frame: g.frame, outlets: g.outlets, skip: skipped, maxQueuedBytes: maxQueuedBytes))
+        }
+        // Close the segment: a later frame for one of these clients must not join a delivery
+        // written before the groups.
+        segmentStart = work.count
+        batch &+= 1
+    }
+
     /// Whether `n` more bytes may be queued for `outlet`, which has `pending` bytes in this batch
     /// already; false (and the client closed) past the limit. The batch's bytes are added to the
     /// outlet's count once, when it is flushed: one atomic update per client per batch, on a
     /// counter the event loop updates too.
     private func admit(_ n: Int, for outlet: ClientOutlet, pending: Int) -> Bool {
         if outlet.isClosing { return false }
-        let queued = outlet.queuedBytes.load(ordering: .relaxed) + pending + n
-        if queued > maxQueuedBytes {
-            outlet.close(
-                code: .policyViolation,
-                reason: "slow consumer: more than \(maxQueuedBytes) bytes of updates unsent; reconnect and resubscribe")
+        if outlet.queuedBytes.load(ordering: .relaxed) + pending + n > maxQueuedBytes {
+            outlet.closeAsSlowConsumer(limit: maxQueuedBytes)
             return false
         }
         return true
@@ -134,10 +173,11 @@ struct Outbox {
         clientCount += 1
     }
 
-    /// The position of the share of the event loop `id` in `work` (a batch touches a few loops).
+    /// The position of the share of the event loop `id` in the current segment of `work` (a
+    /// batch touches a few loops).
     @inline(__always)
     private func index(of id: ObjectIdentifier) -> Int? {
-        var i = 0
+        var i = segmentStart
         while i < work.count {
             if work[i].id == id { return i }
             i += 1
@@ -179,6 +219,7 @@ struct Outbox {
 
     private mutating func startNextBatch() {
         work.removeAll(keepingCapacity: true)
+        segmentStart = 0
         clientCount = 0
         batch &+= 1
     }
@@ -190,13 +231,38 @@ struct Outbox {
         }
     }
 
-    /// Runs one task per event loop that writes its clients' frames, then its other tasks.
+    /// Runs one task per share (per event loop and segment, in order) that writes its clients'
+    /// frames, then its groups', then runs its other tasks.
     private static func deliver(_ shares: [LoopWork]) {
         for share in shares {
             share.loop.execute {
                 if !share.clients.isEmpty { write(share.clients) }
+                for group in share.groups { write(group) }
                 for task in share.tasks { task() }
             }
+        }
+    }
+
+    /// On the event loop: writes and flushes a group's frame to each of its clients that is open,
+    /// not skipped and within its limit (counting what its socket has not taken yet; a client
+    /// past it is closed). Nothing is counted for a client whose channel takes the frame at once.
+    private static func write(_ group: GroupDelivery) {
+        let frame = group.frame
+        let n = frame.readableBytes
+        for outlet in group.outlets where ObjectIdentifier(outlet) != group.skip && !outlet.isClosing {
+            if outlet.queuedBytes.load(ordering: .relaxed) + n > group.maxQueuedBytes {
+                outlet.closeAsSlowConsumer(limit: group.maxQueuedBytes)
+                continue
+            }
+            let context = outlet.frames.value
+            guard !outlet.isWritable else {
+                context.writeAndFlush(NIOAny(frame), promise: nil)
+                continue
+            }
+            outlet.queuedBytes.add(n, ordering: .relaxed)
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(n, ordering: .relaxed) }
+            context.writeAndFlush(NIOAny(frame), promise: promise)
         }
     }
 
