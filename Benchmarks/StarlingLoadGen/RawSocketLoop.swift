@@ -141,7 +141,8 @@ final class RawSocketLoop<Sink: RawMessageSink>: @unchecked Sendable {
 
     private func readReady(_ i: Int, at now: UInt64) {
         guard connections[i].open else { return }
-        let n = read(connections[i].fd, scratch.baseAddress, scratch.count)
+        // recv, not read: a socket's receive skips the file layer (position lock, vfs checks).
+        let n = recv(connections[i].fd, scratch.baseAddress, scratch.count, 0)
         if n > 0 {
             if connections[i].pending.isEmpty {
                 let used = parse(i, UnsafeRawBufferPointer(rebasing: scratch[0..<n]), at: now)
