@@ -184,33 +184,24 @@ extension DatabaseHost {
             message.reducerCall.requestId = 0
         }
         var frames = SharedFrames()
+        // The frame of every client but the caller with `format` that has this query `count` times.
+        func frame(_ format: WireFormat, _ count: Int) -> ByteBuffer {
+            frames.frame(format, count) { encode(message, tables: fragments.tables([(0, count)]), &fragments, format: format) }
+        }
         if subscribers.count >= Self.groupedFanOutMinimum {
             let audience = shared.audience
             outbox.send(
-                groups: audience.groups.map { g in
-                    Outbox.Group(
-                        frame: frames.frame(g.format, g.count) {
-                            encode(message, tables: fragments.tables([(0, g.count)]), &fragments, format: g.format)
-                        },
-                        outlets: g.outlets, loop: g.loop)
-                },
+                groups: audience.groups.map { Outbox.Group(frame: frame($0.format, $0.count), outlets: $0.outlets, loop: $0.loop) },
                 except: callerSession?.outlet)
             for (session, count) in audience.confirmed where session !== callerSession && !session.outlet.isClosing {
-                let bytes = frames.frame(session.format, count) {
-                    encode(message, tables: fragments.tables([(0, count)]), &fragments, format: session.format)
-                }
-                deliver(bytes, to: session, offset: offset)
+                deliver(frame(session.format, count), to: session, offset: offset)
             }
             // The loops start writing now (with `every-commit`, the batch waits for the fsync as a whole).
             if commitlog?.fsyncPolicy != .everyCommit { outbox.flush() }
             return
         }
         for (id, sub) in subscribers where id != callerSession?.connectionId && !sub.session.outlet.isClosing {
-            let format = sub.session.format
-            let bytes = frames.frame(format, sub.count) {
-                encode(message, tables: fragments.tables([(0, sub.count)]), &fragments, format: format)
-            }
-            deliver(bytes, to: sub.session, offset: offset)
+            deliver(frame(sub.session.format, sub.count), to: sub.session, offset: offset)
             handOverIfLarge()
         }
     }

@@ -254,15 +254,9 @@ struct Outbox {
                 outlet.closeAsSlowConsumer(limit: group.maxQueuedBytes)
                 continue
             }
-            let context = outlet.frames.value
-            guard !outlet.isWritable else {
-                context.writeAndFlush(NIOAny(frame), promise: nil)
-                continue
-            }
-            outlet.queuedBytes.add(n, ordering: .relaxed)
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(n, ordering: .relaxed) }
-            context.writeAndFlush(NIOAny(frame), promise: promise)
+            let backedUp = !outlet.isWritable
+            if backedUp { outlet.queuedBytes.add(n, ordering: .relaxed) }
+            writeLast(frame, via: outlet.frames.value, of: outlet, counted: backedUp ? n : 0, backedUp: backedUp)
         }
     }
 
@@ -279,15 +273,23 @@ struct Outbox {
                 context.write(NIOAny(last), promise: nil)
                 last = frame
             }
-            var promise: EventLoopPromise<Void>?
-            if backedUp {
-                let (outlet, bytes) = (d.outlet, d.bytes)
-                promise = context.eventLoop.makePromise(of: Void.self)
-                promise?.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(bytes, ordering: .relaxed) }
-            }
-            context.write(NIOAny(last), promise: promise)
-            context.flush()
-            if !backedUp { d.outlet.queuedBytes.subtract(d.bytes, ordering: .relaxed) }
+            writeLast(last, via: context, of: d.outlet, counted: d.bytes, backedUp: backedUp)
         }
+    }
+
+    /// Writes and flushes a client's last frame of a batch; the `counted` bytes leave its queued
+    /// count once the socket took them: at once unless the channel was `backedUp` (the kernel took
+    /// them, or NIO holds less than its high-water mark), else when the write completes.
+    private static func writeLast(
+        _ frame: ByteBuffer, via context: ChannelHandlerContext, of outlet: ClientOutlet, counted: Int, backedUp: Bool
+    ) {
+        guard backedUp else {
+            context.writeAndFlush(NIOAny(frame), promise: nil)
+            if counted > 0 { outlet.queuedBytes.subtract(counted, ordering: .relaxed) }
+            return
+        }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in outlet.queuedBytes.subtract(counted, ordering: .relaxed) }
+        context.writeAndFlush(NIOAny(frame), promise: promise)
     }
 }
